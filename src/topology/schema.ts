@@ -1,0 +1,118 @@
+/**
+ * The topology file format: one zod schema is its TypeScript type, its validation and (via
+ * z.toJSONSchema, io: 'input') the JSON Schema editors use. Cross-field and schema-aware rules
+ * live in ./rules.ts; this file holds only the shape.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
+
+export const Duration = z
+  .union([
+    z.string().regex(DURATION_PATTERN, 'expected a duration such as 500ms, 10s, 5m, 1h or 1d'),
+    z.number().int().nonnegative(),
+  ])
+  .transform((v) => (typeof v === 'number' ? v : parseDuration(v)!))
+  .describe('A duration: milliseconds, or a number with a unit ms|s|m|h|d (10s, 5m, 1h)');
+
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only, starting with a letter or digit');
+const TopicName = z
+  .string()
+  .max(249)
+  .regex(/^[A-Za-z0-9._-]+$/, 'a Kafka topic name uses letters, digits, ".", "_" and "-" only');
+const FieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an Avro field name: letters, digits and _');
+
+const Source = z.strictObject({
+  topic: TopicName.describe('Input topic'),
+  group: z.string().min(1).optional().describe('Consumer group id (default: sluice-<name>)'),
+  start: z.enum(['earliest', 'latest']).default('earliest').describe('Where a new consumer group starts'),
+  value: z.strictObject({
+    subject: z.string().min(1).optional().describe('Registry subject of the upstream value schema (informational; writer schemas come by id)'),
+    schema: z.string().min(1).describe('Reader schema file (.avsc), relative to the topology file'),
+  }),
+  event_time: FieldName.describe('Field holding event time: long millis or timestamp-millis'),
+});
+
+const Dedup = z.strictObject({
+  key: z.union([FieldName, z.array(FieldName).min(1)]).describe('Field (or fields) whose value identifies a duplicate'),
+  ttl: Duration.describe('How long a key is remembered; must exceed window size + grace'),
+});
+
+const Tumbling = z.strictObject({
+  type: z.literal('tumbling'),
+  size: Duration,
+  grace: Duration.default(0),
+});
+const Hopping = z.strictObject({
+  type: z.literal('hopping'),
+  size: Duration,
+  advance: Duration.describe('Hop between window starts; at most size'),
+  grace: Duration.default(0),
+});
+const Session = z.strictObject({
+  type: z.literal('session'),
+  gap: Duration.describe('Inactivity that closes a session'),
+  grace: Duration.default(0),
+});
+export const Window = z.discriminatedUnion('type', [Tumbling, Hopping, Session]);
+
+const Aggregate = z.strictObject({
+  group_by: z.array(FieldName).default([]).describe('Fields that key each window result'),
+  metrics: z
+    .record(FieldName, z.string().min(1))
+    .refine((m) => Object.keys(m).length > 0, 'at least one metric is needed')
+    .describe('name: DuckDB aggregate expression over the value fields'),
+});
+
+const TopicSettings = z.strictObject({
+  partitions: z.number().int().positive().optional().describe('Partitions of created topics (default: the source topic\'s)'),
+  replication_factor: z.number().int().positive().optional().describe('Replication of created topics (default: the broker\'s)'),
+  config: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}).describe('Topic configs for created topics'),
+});
+
+const Sinks = z
+  .strictObject({
+    topic: z
+      .strictObject({
+        name: TopicName,
+        schema: z.string().min(1).optional().describe('Output value schema file (.avsc); default: derived from the result columns'),
+      })
+      .optional(),
+    parquet: z.strictObject({ path: z.string().min(1).describe('Root folder of the published Parquet files') }).optional(),
+  })
+  .refine((s) => s.topic !== undefined || s.parquet !== undefined, 'at least one sink (topic or parquet) is needed');
+
+const Batch = z.strictObject({
+  max_records: z.number().int().positive().default(5000),
+  max_wait: Duration.default(500),
+});
+
+export const TopologySchema = z.strictObject({
+  name: Name.describe('Unique per pipeline: prefixes the group, transactional ids and Redis keys'),
+  source: Source,
+  dedup: Dedup.optional(),
+  window: Window,
+  aggregate: Aggregate,
+  sinks: Sinks,
+  dead_letter: TopicName.optional().describe('Dead-letter topic (default: <source.topic>_dlq)'),
+  late: TopicName.optional().describe('Late-records topic (default: <source.topic>_late)'),
+  batch: Batch.default({ max_records: 5000, max_wait: 500 }),
+  topics: TopicSettings.default({ config: {} }),
+  transaction_timeout: Duration.default(60_000).describe('Kafka transaction.timeout.ms for the task producers'),
+});
+
+/** The topology as written (durations as text). */
+export type TopologyInput = z.input<typeof TopologySchema>;
+/** The parsed topology: durations in ms, defaults filled; see loader for the resolved form. */
+export type TopologySpec = z.output<typeof TopologySchema>;
+export type WindowSpec = TopologySpec['window'];
+
+/** JSON Schema (draft 2020-12) of the file format, for editors (yaml-language-server). */
+export function topologyJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(TopologySchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://github.com/sluice/sluice/topology.schema.json',
+    title: 'sluice topology',
+  };
+}
