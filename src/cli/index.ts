@@ -1,0 +1,75 @@
+/**
+ * The `sluice` command line. Each subcommand lives in its own file and is imported lazily, so
+ * `sluice validate` does not load kafkajs and DuckDB.
+ */
+import { Command, Option } from 'commander';
+import { isSluiceError } from '../errors.js';
+
+const program = new Command('sluice')
+  .description('Streaming micro-batch processor on Kafka: decode, dedup, window, publish exactly once.')
+  .showHelpAfterError();
+
+program
+  .command('validate')
+  .description('Check topology files: shape, durations, fields against the reader schema, metric SQL in DuckDB')
+  .argument('<files...>', 'topology YAML files')
+  .action(async (files: string[]) => {
+    const { validateCommand } = await import('./validate.js');
+    process.exitCode = await validateCommand(files);
+  });
+
+program
+  .command('schema')
+  .description('Print the JSON Schema of topology files (for editors, see README)')
+  .action(async () => {
+    const { schemaCommand } = await import('./schema.js');
+    schemaCommand();
+  });
+
+program
+  .command('run')
+  .description('Run one replica of a topology; replicas of one topology share the partitions')
+  .argument('<topology>', 'topology YAML file')
+  .addOption(new Option('--port <port>', 'HTTP port for /metrics, /healthz, /readyz (default 9464, next free one if taken)').argParser(Number))
+  .addOption(new Option('--state-dir <dir>', 'folder for DuckDB state (default: a temporary folder)'))
+  .action(async (file: string, opts: { port?: number; stateDir?: string }) => {
+    const { runCommand } = await import('./run.js');
+    await runCommand(file, opts);
+  });
+
+program
+  .command('produce')
+  .description('Generate upstream events that fit the topology\'s source schema')
+  .argument('<topology>', 'topology YAML file')
+  .option('--rate <n/s>', 'events per second (0 or "max" for as fast as possible)', 'max')
+  .option('--count <n>', 'number of events', '10000')
+  .option('--duplicates <pct>', 'share of re-sent events, e.g. 2%', '0%')
+  .option('--late <pct>', 'share of events later than the grace period', '0%')
+  .option('--invalid <pct>', 'share of malformed payloads', '0%')
+  .option('--keys <n>', 'distinct group-by keys (Zipf-distributed)', '10000')
+  .option('--seed <n>', 'random seed, for a reproducible input', '1')
+  .action(async (file: string, opts: Record<string, string>) => {
+    const { produceCommand } = await import('./produce.js');
+    await produceCommand(file, opts);
+  });
+
+program
+  .command('demo')
+  .description('Bring up the local stack, feed a topology with generated events, run it and print the windows as they commit')
+  .argument('[topology]', 'topology YAML file', 'topologies/page-views.yaml')
+  .option('--count <n>', 'events to generate', '50000')
+  .action(async (file: string, opts: { count: string }) => {
+    const { demoCommand } = await import('./demo.js');
+    await demoCommand(file, opts);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (isSluiceError(err)) {
+    process.stderr.write(`sluice: ${err.message} [${err.code}, ${err.domain} error${err.retriable ? ', retriable' : ''}]\n`);
+    process.exitCode = err.domain === 'user' ? 2 : 1;
+  } else {
+    throw err;
+  }
+}
