@@ -1,0 +1,162 @@
+/**
+ * Decode + validate: wire format → writer schema by id → Avro decode resolved to the topology's
+ * reader schema → event time and dedup key checks. prepare() does the async part once per batch
+ * (registry lookups); decode() is then synchronous and cheap, the per-record hot path.
+ */
+import avro from 'avsc';
+import type { Schema, Type } from 'avsc';
+import { SluiceError, isSluiceError } from '../errors.js';
+import { HEADER_SIZE, MAGIC_BYTE, parseWire } from './wire.js';
+import type { SchemaSource } from './registry.js';
+
+export type DecodeResult =
+  | { ok: true; value: Record<string, unknown>; eventTime: number; dedupKey?: string }
+  | { ok: false; error: SluiceError };
+
+export interface RecordDecoderOptions {
+  source: Pick<SchemaSource, 'writerType'>;
+  readerSchema: Record<string, unknown>;
+  eventTimeField: string;
+  dedupKey?: string | string[];
+}
+
+type Resolver = ReturnType<Type['createResolver']>;
+// resolver undefined: the writer schema equals the reader's, read directly without one
+type WriterEntry = { resolver: Resolver | undefined } | { error: SluiceError };
+
+export class RecordDecoder {
+  private readonly source: Pick<SchemaSource, 'writerType'>;
+  private readonly reader: Type;
+  private readonly eventTimeField: string;
+  private readonly dedupFields: readonly string[] | undefined;
+  /** Resolution per writer id: deterministic, so kept for the decoder's life (failures too). */
+  private readonly writers = new Map<number, WriterEntry>();
+  /** Ids the registry did not know during the last prepare(): a later batch asks again. */
+  private bad = new Map<number, SluiceError>();
+
+  constructor(opts: RecordDecoderOptions) {
+    this.source = opts.source;
+    // no logicalTypes option on purpose: timestamp-millis stays a plain number
+    this.reader = avro.Type.forSchema(opts.readerSchema as Schema);
+    this.eventTimeField = opts.eventTimeField;
+    this.dedupFields = opts.dedupKey === undefined ? undefined : typeof opts.dedupKey === 'string' ? [opts.dedupKey] : [...opts.dedupKey];
+    const fieldNames = readerFieldNames(this.reader);
+    for (const f of [this.eventTimeField, ...(this.dedupFields ?? [])]) {
+      if (!fieldNames.has(f)) {
+        throw new SluiceError('TOPOLOGY_INVALID', `field "${f}" is not in the reader schema ${this.reader.name ?? ''} (fields: ${[...fieldNames].join(', ')})`, { field: f });
+      }
+    }
+  }
+
+  /** Fetches writer types and builds resolvers for every schema id in the batch; throws only REGISTRY_UNAVAILABLE. */
+  async prepare(values: ReadonlyArray<Buffer | null>): Promise<void> {
+    this.bad = new Map();
+    const missing = new Set<number>();
+    let last = -1;
+    for (const v of values) {
+      if (v === null || v === undefined || v.length < HEADER_SIZE || v[0] !== MAGIC_BYTE) continue;
+      const id = v.readUInt32BE(1);
+      if (id === last) continue;
+      last = id;
+      if (!this.writers.has(id)) missing.add(id);
+    }
+    if (missing.size === 0) return;
+    const ids = [...missing];
+    const settled = await Promise.allSettled(ids.map((id) => this.source.writerType(id)));
+    let unavailable: SluiceError | undefined;
+    settled.forEach((r, i) => {
+      const id = ids[i]!;
+      if (r.status === 'fulfilled') {
+        this.writers.set(id, this.resolve(id, r.value));
+      } else if (isSluiceError(r.reason, 'UNKNOWN_SCHEMA_ID') || isSluiceError(r.reason, 'SCHEMA_INCOMPATIBLE')) {
+        this.bad.set(id, r.reason);
+      } else {
+        unavailable ??= isSluiceError(r.reason, 'REGISTRY_UNAVAILABLE')
+          ? r.reason
+          : new SluiceError('REGISTRY_UNAVAILABLE', `looking up writer schema id ${id} failed: ${String((r.reason as Error)?.message ?? r.reason)}`, { schemaId: id }, { cause: r.reason });
+      }
+    });
+    if (unavailable) throw unavailable;
+  }
+
+  /** Decodes one record value; synchronous, call prepare() with the batch first. */
+  decode(value: Buffer | null): DecodeResult {
+    let schemaId: number;
+    let payload: Buffer;
+    try {
+      ({ schemaId, payload } = parseWire(value));
+    } catch (e) {
+      return { ok: false, error: e as SluiceError };
+    }
+    const writer = this.writers.get(schemaId);
+    if (writer === undefined) {
+      const error = this.bad.get(schemaId);
+      if (error) return { ok: false, error };
+      throw new SluiceError('INTERNAL', `decode() saw schema id ${schemaId} that prepare() was not given`, { schemaId });
+    }
+    if ('error' in writer) return { ok: false, error: writer.error };
+    let record: Record<string, unknown>;
+    try {
+      record = this.reader.fromBuffer(payload, writer.resolver, false) as Record<string, unknown>;
+    } catch (e) {
+      return fail('UNDECODABLE_PAYLOAD', `payload of ${payload.length} bytes does not decode with writer schema id ${schemaId}: ${(e as Error).message}`, schemaId);
+    }
+    const eventTime = record[this.eventTimeField];
+    if (typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
+      return fail('MISSING_EVENT_TIME', `event time field "${this.eventTimeField}" is ${describe(eventTime)}, expected a finite number of epoch milliseconds`, schemaId);
+    }
+    const fields = this.dedupFields;
+    if (fields === undefined) return { ok: true, value: record, eventTime };
+    if (fields.length === 1) {
+      const k = record[fields[0]!];
+      if (k === null || k === undefined) return fail('MISSING_DEDUP_KEY', `dedup key field "${fields[0]}" is ${describe(k)}`, schemaId);
+      return { ok: true, value: record, eventTime, dedupKey: String(k) };
+    }
+    const parts: unknown[] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const k = record[fields[i]!];
+      if (k === null || k === undefined) return fail('MISSING_DEDUP_KEY', `dedup key field "${fields[i]}" is ${describe(k)}`, schemaId);
+      parts[i] = k;
+    }
+    return { ok: true, value: record, eventTime, dedupKey: JSON.stringify(parts) };
+  }
+
+  private resolve(id: number, writer: Type): WriterEntry {
+    // an identical writer needs no resolver, and reading without one is faster
+    if (writer.equals(this.reader)) return { resolver: undefined };
+    try {
+      return { resolver: this.reader.createResolver(writer) };
+    } catch (e) {
+      return {
+        error: new SluiceError('SCHEMA_INCOMPATIBLE', `writer schema id ${id} cannot be resolved to the reader schema ${this.reader.name ?? ''}: ${(e as Error).message}`, { schemaId: id }, { cause: e }),
+      };
+    }
+  }
+}
+
+const fail = (code: 'UNDECODABLE_PAYLOAD' | 'MISSING_EVENT_TIME' | 'MISSING_DEDUP_KEY', message: string, schemaId: number): DecodeResult => ({
+  ok: false,
+  error: new SluiceError(code, message, { schemaId }),
+});
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'bigint') return `${v} (bigint)`;
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return `${s.length > 80 ? `${s.slice(0, 77)}...` : s} (${Array.isArray(v) ? 'array' : typeof v})`;
+}
+
+function readerFieldNames(type: Type): Set<string> {
+  const fields = (type as unknown as { fields?: Array<{ name: string }> }).fields;
+  if (type.typeName !== 'record' || fields === undefined) {
+    throw new SluiceError('SCHEMA_FILE_INVALID', `the reader schema must be an Avro record, got ${type.typeName}`);
+  }
+  return new Set(fields.map((f) => f.name));
+}

@@ -1,0 +1,156 @@
+/**
+ * Writer schemas by id from a Confluent-compatible registry, and output schema registration.
+ * The promise per id is cached, so concurrent lookups of one id share one request; a failed
+ * lookup is dropped from the cache so the next batch asks again.
+ */
+import avro from 'avsc';
+import type { Schema, Type } from 'avsc';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SluiceError } from '../errors.js';
+
+export interface SchemaSourceOptions {
+  /** Per-request timeout; past it the registry counts as unavailable. Default 10 s. */
+  timeoutMs?: number;
+  /** Retries of the registry client used by register() (mappersmith retry middleware). Default 3. */
+  retries?: number;
+  /** Compatibility level register() sets on a new subject and expects on an existing one. */
+  compatibility?: keyof typeof COMPATIBILITY;
+  /** The fetch used for schema lookups (tests count requests with it). */
+  fetch?: typeof fetch;
+}
+
+// Confluent's "Schema not found" error code; Apicurio's ccompat API answers it too. A 404 without
+// it (a wrong base URL, a proxy) must not turn every record into a dead letter.
+const SCHEMA_NOT_FOUND = 40403;
+
+export class SchemaSource {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+  private readonly client: SchemaRegistry;
+  private readonly compatibility: COMPATIBILITY;
+  private readonly types = new Map<number, Promise<Type>>();
+  private readonly closing = new AbortController();
+
+  constructor(url: string, opts: SchemaSourceOptions = {}) {
+    this.base = url.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.fetchFn = opts.fetch ?? fetch;
+    this.compatibility = COMPATIBILITY[opts.compatibility ?? 'BACKWARD'];
+    this.client = new SchemaRegistry({ host: this.base, retry: { retries: opts.retries ?? 3 } });
+  }
+
+  /** The writer type of schema `id`; rejects with UNKNOWN_SCHEMA_ID, SCHEMA_INCOMPATIBLE or REGISTRY_UNAVAILABLE. */
+  writerType(id: number): Promise<Type> {
+    let p = this.types.get(id);
+    if (p === undefined) {
+      p = this.fetchType(id);
+      this.types.set(id, p);
+      p.catch(() => {
+        if (this.types.get(id) === p) this.types.delete(id);
+      });
+    }
+    return p;
+  }
+
+  // fetch() rather than the client's getSchema(): it tells "id not found" (404 + 40403) from a
+  // wrong URL, 5xx and timeouts, without the client's retry loop delaying the answer.
+  private async fetchType(id: number): Promise<Type> {
+    const url = `${this.base}/schemas/ids/${id}`;
+    let res: Response;
+    let body: string;
+    try {
+      const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
+      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json' }, signal });
+      body = await res.text();
+    } catch (e) {
+      throw unavailable(`GET ${url} failed: ${reason(e)}`, e);
+    }
+    const json = parseJson(body);
+    if (res.status === 404 && json?.error_code === SCHEMA_NOT_FOUND) {
+      throw new SluiceError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry (${String(json.message ?? 'not found')})`, { schemaId: id });
+    }
+    if (!res.ok || json === undefined || typeof json.schema !== 'string') {
+      const hint = res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)' : '';
+      throw unavailable(`GET ${url} answered ${res.status}${hint}: ${body.slice(0, 200)}`);
+    }
+    return toAvroType(id, json);
+  }
+
+  /** Registers `schema` (Avro) under `subject`; resolves to its id. Idempotent for an identical schema. */
+  async register(subject: string, schema: object): Promise<number> {
+    const call = this.client.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+      { subject, compatibility: this.compatibility },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(`registering subject ${subject} took over ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return (await Promise.race([call, timeout])).id;
+    } catch (e) {
+      throw registerError(subject, e);
+    } finally {
+      clearTimeout(timer);
+      call.catch(() => {}); // a late rejection after the timeout is already reported
+    }
+  }
+
+  /** Aborts lookups in flight and forgets cached types. */
+  close(): void {
+    this.closing.abort(new Error('schema source closed'));
+    this.types.clear();
+  }
+}
+
+function toAvroType(id: number, json: Record<string, unknown>): Type {
+  const kind = typeof json.schemaType === 'string' ? json.schemaType : 'AVRO';
+  if (kind !== 'AVRO') {
+    throw new SluiceError('SCHEMA_INCOMPATIBLE', `writer schema id ${id} is ${kind}, sluice reads Avro only`, { schemaId: id });
+  }
+  if (Array.isArray(json.references) && json.references.length > 0) {
+    throw new SluiceError('SCHEMA_INCOMPATIBLE', `writer schema id ${id} uses schema references, which sluice does not resolve`, { schemaId: id });
+  }
+  try {
+    // no logicalTypes option on purpose: timestamp-millis stays a plain number
+    return avro.Type.forSchema(JSON.parse(json.schema as string) as Schema);
+  } catch (e) {
+    throw new SluiceError('SCHEMA_INCOMPATIBLE', `writer schema id ${id} is not a valid Avro schema: ${reason(e)}`, { schemaId: id }, { cause: e });
+  }
+}
+
+function registerError(subject: string, e: unknown): SluiceError {
+  if (e instanceof SluiceError) return e;
+  const status = (e as { status?: unknown } | null)?.status;
+  const name = (e as { name?: unknown } | null)?.name;
+  const details = { subject, status };
+  if (status === 409) {
+    return new SluiceError('SCHEMA_INCOMPATIBLE', `subject ${subject} rejected the schema as incompatible with its earlier versions: ${reason(e)}`, details, { cause: e });
+  }
+  if (status === 422 || name === 'ConfluentSchemaRegistryArgumentError') {
+    return new SluiceError('SCHEMA_FILE_INVALID', `subject ${subject} rejected the schema as invalid: ${reason(e)}`, details, { cause: e });
+  }
+  if (name === 'ConfluentSchemaRegistryCompatibilityError') {
+    return new SluiceError('SCHEMA_INCOMPATIBLE', `subject ${subject}: ${reason(e)}`, details, { cause: e });
+  }
+  return unavailable(`registering subject ${subject} failed: ${reason(e)}`, e);
+}
+
+const unavailable = (message: string, cause?: unknown): SluiceError =>
+  new SluiceError('REGISTRY_UNAVAILABLE', message, {}, { cause });
+
+function reason(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${e.message}${cause}`;
+}
+
+function parseJson(body: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics, RECORD_OUTCOMES, topologyMetrics } from '../../../src/telemetry/metrics.js';
+
+describe('metrics', () => {
+  it('registers every sluice metric, labelled with the topology, in its own registry', async () => {
+    const a = createMetrics({ defaultMetrics: false });
+    const b = createMetrics({ defaultMetrics: false }); // a second registry in one process: no clash
+    const tm = topologyMetrics(a, 'pv');
+    tm.partitionAssigned(0);
+    tm.records(0, 'duplicate', 2);
+    tm.windowsEmitted('parquet', 3);
+    tm.batch(0.012, 500);
+    tm.transaction('committed');
+    tm.consumerLag(0, 17);
+    tm.eventTimeLag(0, 1_000, 3_500);
+    tm.restored(1.5, 900);
+    tm.outage('redis', true);
+    tm.redisDataLoss();
+    const text = await a.registry.metrics();
+    for (const line of [
+      'sluice_records_total{topology="pv",partition="0",outcome="duplicate"} 2',
+      'sluice_windows_emitted_total{topology="pv",sink="parquet"} 3',
+      'sluice_windows_emitted_total{topology="pv",sink="topic"} 0',
+      'sluice_batch_duration_seconds_bucket{le="0.025",topology="pv"} 1',
+      'sluice_batch_records_sum{topology="pv"} 500',
+      'sluice_transactions_total{topology="pv",result="committed"} 1',
+      'sluice_transactions_total{topology="pv",result="aborted"} 0',
+      'sluice_consumer_lag{topology="pv",partition="0"} 17',
+      'sluice_event_time_lag_seconds{topology="pv",partition="0"} 2.5',
+      'sluice_restore_duration_seconds_count{topology="pv"} 1',
+      'sluice_restore_records_total{topology="pv"} 900',
+      'sluice_dependency_outage{topology="pv",dependency="redis"} 1',
+      'sluice_dependency_outage{topology="pv",dependency="kafka"} 0',
+      'sluice_redis_data_loss_total{topology="pv"} 1',
+      'sluice_partitions_assigned{topology="pv"} 1',
+    ]) expect(text).toContain(line);
+    expect(RECORD_OUTCOMES).toEqual(['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']);
+    expect(await b.registry.metrics()).not.toContain('topology="pv"');
+  });
+
+  it('drops the per-partition gauges of a revoked partition', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const tm = topologyMetrics(m, 'pv');
+    tm.partitionAssigned(1);
+    tm.consumerLag(1, 5);
+    tm.eventTimeLag(1, 0, 1000);
+    tm.partitionRevoked(1);
+    const text = await m.registry.metrics();
+    expect(text).not.toContain('sluice_consumer_lag{');
+    expect(text).not.toContain('sluice_event_time_lag_seconds{');
+    expect(text).toContain('sluice_partitions_assigned{topology="pv"} 0');
+  });
+});
