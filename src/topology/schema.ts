@@ -6,12 +6,15 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
+const DURATION_HINT = 'expected a duration such as 500ms, 10s, 5m, 1h or 1d';
 export const Duration = z
-  .union([
-    z.string().regex(DURATION_PATTERN, 'expected a duration such as 500ms, 10s, 5m, 1h or 1d'),
-    z.number().int().nonnegative(),
-  ])
-  .transform((v) => (typeof v === 'number' ? v : parseDuration(v)!))
+  .union([z.string().regex(DURATION_PATTERN, DURATION_HINT), z.number().int().nonnegative()], { error: DURATION_HINT })
+  .transform((v, ctx) => {
+    const ms = typeof v === 'number' ? v : parseDuration(v);
+    // `1.5ms` matches the pattern but is not a whole number of milliseconds
+    if (ms === undefined) ctx.issues.push({ code: 'custom', message: 'a duration must be a whole number of milliseconds', input: v });
+    return ms ?? 0;
+  })
   .describe('A duration: milliseconds, or a number with a unit ms|s|m|h|d (10s, 5m, 1h)');
 
 const Name = z
@@ -111,8 +114,22 @@ export type WindowSpec = TopologySpec['window'];
 /** JSON Schema (draft 2020-12) of the file format, for editors (yaml-language-server). */
 export function topologyJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(TopologySchema, { io: 'input', unrepresentable: 'any' }),
+    ...(allowInterpolation(z.toJSONSchema(TopologySchema, { io: 'input', unrepresentable: 'any' })) as Record<string, unknown>),
     $id: 'https://github.com/sluice/sluice/topology.schema.json',
     title: 'sluice topology',
   };
+}
+
+/** Lets editors accept `${ENV}` references where the file format does: patterned strings and numbers. */
+function allowInterpolation(node: unknown, inAnyOf = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => allowInterpolation(n, inAnyOf));
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'propertyNames' ? v : allowInterpolation(v, k === 'anyOf');
+  if (typeof out.pattern === 'string') out.pattern = `${out.pattern}|\\$\\{`;
+  if ((out.type === 'integer' || out.type === 'number') && !inAnyOf) {
+    const { description, default: dflt, ...numeric } = out;
+    return { ...(description ? { description } : {}), ...(dflt !== undefined ? { default: dflt } : {}), anyOf: [numeric, { type: 'string', pattern: '\\$\\{' }] };
+  }
+  return out;
 }

@@ -1,0 +1,62 @@
+/**
+ * Retry while a dependency (Redis, the registry, the broker) is down: exponential backoff with
+ * "equal jitter" (half fixed, half random, so replicas do not retry in lockstep yet never spin),
+ * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/.
+ * An outage is reported once when it starts and once when it ends, not once per attempt.
+ */
+
+export interface RetryOptions {
+  /** Only errors for which this is true are retried; any other is thrown at once. */
+  isRetriable: (e: unknown) => boolean;
+  /** Called once, with the first error, when a call first fails. */
+  onOutageStart?: (e: unknown) => void;
+  /** Called once when a call succeeds after failures: ms since the first failure, failed attempts. */
+  onOutageEnd?: (ms: number, attempts: number) => void;
+  /** Aborting stops the retries: the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** First delay, doubled after each failure up to `maxMs` (defaults 100 ms and 5 s). */
+  initialMs?: number;
+  maxMs?: number;
+}
+
+export async function retryWithBackoff<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  const { isRetriable, onOutageStart, onOutageEnd, signal, initialMs = 100, maxMs = 5_000 } = opts;
+  let failures = 0;
+  let outageStart = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      const value = await fn();
+      if (failures > 0) onOutageEnd?.(Date.now() - outageStart, failures);
+      return value;
+    } catch (e) {
+      if (!isRetriable(e)) throw e;
+      if (failures++ === 0) {
+        outageStart = Date.now();
+        onOutageStart?.(e);
+      }
+      await sleep(backoffDelay(failures, initialMs, maxMs), signal);
+    }
+  }
+}
+
+/** Delay before retry number `attempt` (1-based): uniformly in [cap/2, cap], cap = min(max, initial·2^(attempt-1)). */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
+  return cap / 2 + random() * (cap / 2);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Cross-field rules the shape alone cannot express: window durations, dedup TTL against the
+ * window (../shared/design/exactly-once.md, "Configuration rules"), and fields against the reader
+ * schema. Pure: each rule returns problems with the path they concern.
+ */
+import { fieldType, namedTypes, type FieldType } from '../window/columns.js';
+import { formatDuration } from './duration.js';
+import type { Path } from './positions.js';
+import type { TopologySpec } from './schema.js';
+
+export interface RuleProblem {
+  path: Path;
+  message: string;
+  /** Point at the key rather than its value (a badly chosen name). */
+  at?: 'key';
+}
+
+/** Output columns sluice adds next to group_by fields and metrics. */
+export const WINDOW_COLUMNS = ['window_start', 'window_end'] as const;
+
+export function durationRules(spec: TopologySpec): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const w = spec.window;
+  if (w.type === 'session') {
+    if (w.gap <= 0) problems.push({ path: ['window', 'gap'], message: 'must be greater than 0' });
+  } else {
+    if (w.size <= 0) problems.push({ path: ['window', 'size'], message: 'must be greater than 0' });
+    if (w.type === 'hopping') {
+      if (w.advance <= 0) problems.push({ path: ['window', 'advance'], message: 'must be greater than 0' });
+      else if (w.advance > w.size) {
+        problems.push({ path: ['window', 'advance'], message: `must be at most window.size (${formatDuration(w.size)}); a larger hop would skip events between windows` });
+      }
+    }
+  }
+  if (spec.dedup) {
+    const [span, spanName] = w.type === 'session' ? [w.gap, 'window.gap'] : [w.size, 'window.size'];
+    const horizon = span + w.grace;
+    if (spec.dedup.ttl <= horizon) {
+      problems.push({
+        path: ['dedup', 'ttl'],
+        message:
+          `must be longer than ${spanName} + window.grace = ${formatDuration(horizon)}; ` +
+          'a duplicate arriving after its key expired would be counted twice',
+      });
+    }
+  }
+  if (spec.transaction_timeout <= spec.batch.max_wait) {
+    problems.push({ path: ['transaction_timeout'], message: `must be longer than batch.max_wait (${formatDuration(spec.batch.max_wait)}), or every transaction times out` });
+  }
+  return problems;
+}
+
+const SCALARS = new Set(['string', 'int', 'long', 'float', 'double', 'boolean', 'enum']);
+
+/** Fields named in the topology exist in the reader schema with a usable type; output names do not collide. */
+export function fieldRules(spec: TopologySpec, readerSchema: Record<string, unknown>): RuleProblem[] {
+  const named = namedTypes(readerSchema);
+  const fields = new Map<string, FieldType>();
+  for (const f of Array.isArray(readerSchema.fields) ? (readerSchema.fields as Record<string, unknown>[]) : []) {
+    fields.set(String(f.name), fieldType(f.type, named));
+  }
+  const known = `fields: ${[...fields.keys()].join(', ')}`;
+  const problems: RuleProblem[] = [];
+  const check = (path: Path, name: string, usable: (t: FieldType) => boolean, expected: string): void => {
+    const t = fields.get(name);
+    if (!t) problems.push({ path, message: `no field "${name}" in the reader schema (${known})` });
+    else if (!usable(t)) problems.push({ path, message: `field "${name}" has type ${describe(t)}; expected ${expected}` });
+  };
+
+  check(['source', 'event_time'], spec.source.event_time, isEventTime, 'long (millis) or timestamp-millis, optionally nullable');
+  if (spec.dedup) {
+    const keys = spec.dedup.key;
+    if (typeof keys === 'string') check(['dedup', 'key'], keys, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)');
+    else keys.forEach((k, i) => check(['dedup', 'key', i], k, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)'));
+  }
+  const seen = new Set<string>();
+  spec.aggregate.group_by.forEach((g, i) => {
+    const path = ['aggregate', 'group_by', i];
+    if (seen.has(g)) problems.push({ path, message: `"${g}" is listed twice` });
+    seen.add(g);
+    if ((WINDOW_COLUMNS as readonly string[]).includes(g)) problems.push({ path, message: `"${g}" is a column sluice adds to every result; rename the field` });
+    else check(path, g, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)');
+  });
+  for (const name of Object.keys(spec.aggregate.metrics)) {
+    const clash = (WINDOW_COLUMNS as readonly string[]).includes(name) ? 'a column sluice adds to every result' : seen.has(name) ? 'a group_by field' : undefined;
+    if (clash) problems.push({ path: ['aggregate', 'metrics', name], message: `metric name "${name}" collides with ${clash}; results would have two columns of that name`, at: 'key' });
+  }
+  return problems;
+}
+
+/** Names every result row carries, to check an output schema file against. */
+export function outputNames(spec: TopologySpec): string[] {
+  return [...spec.aggregate.group_by, ...WINDOW_COLUMNS, ...Object.keys(spec.aggregate.metrics)];
+}
+
+const isEventTime = (t: FieldType): boolean =>
+  (t.avro === 'long' && (t.logicalType === undefined || t.logicalType === 'timestamp-millis' || t.logicalType === 'local-timestamp-millis')) ||
+  (t.avro === 'int' && t.logicalType === undefined);
+const isScalar = (t: FieldType): boolean => SCALARS.has(t.avro);
+const describe = (t: FieldType): string => `${t.logicalType ? `${t.avro} (${t.logicalType})` : t.avro}${t.nullable ? ', nullable' : ''}`;

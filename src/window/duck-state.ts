@@ -1,0 +1,181 @@
+/**
+ * The open-window state in DuckDB: one instance per process, one connection and one table per
+ * task (input partition), rows appended with the Appender API and aggregated in SQL on close.
+ */
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { SluiceError } from '../errors.js';
+import { ChunkBuilder, type StateRow } from './appender.js';
+import type { Column } from './columns.js';
+import type { TimeWindow } from './kinds.js';
+import { referencedColumns } from './prune.js';
+import { outputType } from './result-types.js';
+import type { ResultColumn } from './result-schema.js';
+import * as sql from './sql.js';
+
+export type { StateRow };
+
+// DuckDB's vector size: the most rows one data chunk holds
+const CHUNK_ROWS = 2048;
+
+export class DuckState {
+  private readonly tasks = new Set<TaskTable>();
+
+  private constructor(private readonly instance: DuckDBInstance) {}
+
+  /**
+   * `threads` defaults to 1: tasks already run concurrently on their own connections, and a
+   * single-threaded aggregate sums floats in row (= offset) order, so a replay emits the same bits.
+   */
+  static async open(path = ':memory:', options: { threads?: number } = {}): Promise<DuckState> {
+    return new DuckState(await DuckDBInstance.create(path, { threads: String(options.threads ?? 1) }));
+  }
+
+  async task(partition: number, columns: readonly Column[], spec: sql.AggregateSpec): Promise<TaskTable> {
+    const t = await TaskTable.create(await this.instance.connect(), sql.stateTable(partition), columns, spec);
+    this.tasks.add(t);
+    t.onClose = () => this.tasks.delete(t);
+    return t;
+  }
+
+  async close(): Promise<void> {
+    for (const t of [...this.tasks]) await t.close();
+    this.instance.closeSync();
+  }
+}
+
+export class TaskTable {
+  /** @internal */
+  onClose: () => void = () => {};
+  private appender: DuckDBAppender | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly table: string,
+    /** Value columns the aggregate reads (the rest are never stored). */
+    private readonly stored: readonly Column[],
+    private readonly chunks: ChunkBuilder,
+    private readonly spec: sql.AggregateSpec,
+    private readonly metricTypes: Readonly<Record<string, string>>,
+  ) {}
+
+  static async create(conn: DuckDBConnection, table: string, columns: readonly Column[], spec: sql.AggregateSpec): Promise<TaskTable> {
+    try {
+      sql.checkNames(columns, spec);
+      const probe = sql.aggregateSql(table, spec, []);
+      const tree = await conn.runAndReadAll(`SELECT json_serialize_sql(${sql.sqlString(probe)})`);
+      const stored = referencedColumns(String(tree.getRows()[0]?.[0] ?? ''), columns);
+      await conn.run(sql.createTableSql(table, stored));
+      const metricTypes: Record<string, string> = {};
+      for (const c of await describe(conn, probe).catch((e: unknown) => Promise.reject(metricError(e)))) {
+        if (c.name in spec.metrics) metricTypes[c.name] = outputType(c.duckType).sql;
+      }
+      const t = new TaskTable(conn, table, stored, new ChunkBuilder(stored), spec, metricTypes);
+      t.appender = await conn.createAppender(table);
+      return t;
+    } catch (e) {
+      conn.closeSync();
+      throw e;
+    }
+  }
+
+  /**
+   * One row per (record, window), in offset order, all windows of a record in the same call;
+   * flushed before returning. On a value a column cannot hold, nothing of the call stays (the
+   * Appender may auto-flush large inputs, hence the delete) and the error is rethrown.
+   */
+  async append(rows: readonly StateRow[]): Promise<void> {
+    const ap = this.open();
+    try {
+      for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
+        ap.appendDataChunk(this.chunks.build(rows, from, Math.min(rows.length, from + CHUNK_ROWS)));
+      }
+      ap.flushSync();
+    } catch (e) {
+      ap.clear();
+      if (rows.length > 0) await this.discardFrom(rows[0]!.offset);
+      throw e;
+    }
+  }
+
+  /** Results of the given windows as plain JS values, ordered by window then group_by. */
+  async aggregate(windows: readonly TimeWindow[]): Promise<Array<Record<string, unknown>>> {
+    if (windows.length === 0) return [];
+    const reader = await this.conn.runAndReadAll(this.aggregateSql(windows));
+    return reader.getRowObjectsJS().map(plainRow);
+  }
+
+  /** One window's results as a Parquet file; returns the row count. */
+  async writeParquet(window: TimeWindow, file: string): Promise<number> {
+    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(this.aggregateSql([window]), file));
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+
+  async drop(windows: readonly TimeWindow[]): Promise<void> {
+    if (windows.length > 0) await this.conn.run(sql.deleteWindowsSql(this.table, windows));
+  }
+
+  /** Forgets the rows of an aborted batch: every row from `offset` (its first record) on. */
+  async discardFrom(offset: number): Promise<void> {
+    await this.conn.run(sql.deleteFromOffsetSql(this.table, offset));
+  }
+
+  /** Empties the table, for a task restarting from its checkpoint (recreated, so rows replayed land in offset order). */
+  async reset(): Promise<void> {
+    this.open().closeSync();
+    this.appender = undefined;
+    await this.conn.run(sql.createTableSql(this.table, this.stored));
+    this.appender = await this.conn.createAppender(this.table);
+  }
+
+  /** Names and DuckDB types of the aggregate's result, as aggregate() and writeParquet() produce it (window bounds as BIGINT ms). */
+  async resultColumns(): Promise<ResultColumn[]> {
+    return describe(this.conn, this.aggregateSql([]));
+  }
+
+  async rowCount(): Promise<number> {
+    const r = await this.conn.runAndReadAll(`SELECT count(*) FROM ${sql.quoteIdent(this.table)}`);
+    return Number(r.getRows()[0]?.[0] ?? 0);
+  }
+
+  /** Drops the table: a task that loses its partition leaves the state to the next owner's replay. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.appender?.closeSync();
+    try {
+      await this.conn.run(`DROP TABLE IF EXISTS ${sql.quoteIdent(this.table)}`);
+    } finally {
+      this.conn.closeSync();
+      this.onClose();
+    }
+  }
+
+  private aggregateSql(windows: readonly TimeWindow[]): string {
+    return sql.aggregateSql(this.table, this.spec, windows, this.metricTypes);
+  }
+
+  private open(): DuckDBAppender {
+    if (this.closed || !this.appender) throw new SluiceError('ILLEGAL_TRANSITION', `state table ${this.table} is closed`);
+    return this.appender;
+  }
+}
+
+async function describe(conn: DuckDBConnection, query: string): Promise<ResultColumn[]> {
+  const r = await conn.runAndReadAll(`DESCRIBE ${query}`);
+  return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), duckType: String(row.column_type) }));
+}
+
+function metricError(e: unknown): SluiceError {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new SluiceError('TOPOLOGY_INVALID', `aggregate.metrics: DuckDB rejects the metric SQL: ${msg}`, { field: 'aggregate.metrics' }, { cause: e });
+}
+
+/** BIGINTs become numbers when exact (larger ones stay bigint); blobs are Uint8Array; the rest is already plain. */
+function plainRow(row: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(row)) {
+    const v = row[k];
+    if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) row[k] = Number(v);
+  }
+  return row;
+}

@@ -1,0 +1,101 @@
+/**
+ * SQL for a task's window state, as pure functions (unit-tested without DuckDB).
+ * State is the raw rows of open windows, one row per (record, window), so any DuckDB aggregate
+ * works (../shared/design/exactly-once.md, "Offsets and state recovery").
+ */
+import { SluiceError } from '../errors.js';
+import { quoteIdent, type Column } from './columns.js';
+import type { TimeWindow } from './kinds.js';
+
+export { quoteIdent };
+
+export interface AggregateSpec {
+  group_by: readonly string[];
+  metrics: Readonly<Record<string, string>>;
+}
+
+/** Bookkeeping columns after the value columns: source offset, event time, window bounds (ms). */
+export const STATE_COLUMNS = ['__offset', '__ts', '__wstart', '__wend'] as const;
+export const WINDOW_COLUMNS = ['window_start', 'window_end'] as const;
+
+export const stateTable = (partition: number): string => `state_p${partition}`;
+
+/** A SQL string literal. */
+export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+/** Value columns may be NULL even when the Avro field is not: validation happened upstream, and a constraint here could only turn a mapping bug into a crash. */
+export function createTableSql(table: string, columns: readonly Column[]): string {
+  const cols = [...columns.map((c) => `${quoteIdent(c.name)} ${c.duckType}`), ...STATE_COLUMNS.map((c) => `${c} BIGINT NOT NULL`)];
+  return `CREATE OR REPLACE TABLE ${quoteIdent(table)} (${cols.join(', ')})`;
+}
+
+/** `(__wstart, __wend) IN ((s, e), …)`; windows are integer ms, so they are inlined as numbers. */
+export function windowPredicate(windows: readonly TimeWindow[]): string {
+  if (windows.length === 0) return 'false';
+  const list = windows.map((w) => `(${int(w.start)}, ${int(w.end)})`).join(', ');
+  return `(__wstart, __wend) IN (${list})`;
+}
+
+/**
+ * The results of closed windows: group_by columns, window bounds and metrics, one row per group,
+ * ordered so that a replay produces the same rows in the same order. `metricTypes` casts a metric
+ * to the type its Avro field gets (see result-types.ts), so the topic and Parquet hold the same values.
+ * GROUP BY names the keys rather than ALL: a metric that is not an aggregate is then an error,
+ * not a silent extra grouping key.
+ */
+export function aggregateSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[], metricTypes: Readonly<Record<string, string>> = {}): string {
+  const keys = spec.group_by.map(quoteIdent);
+  const metrics = Object.entries(spec.metrics).map(([name, expr]) => {
+    const type = metricTypes[name];
+    return `${type ? `CAST((${expr}) AS ${type})` : `(${expr})`} AS ${quoteIdent(name)}`;
+  });
+  const select = [...keys, '__wstart AS window_start', '__wend AS window_end', ...metrics].join(', ');
+  const groupBy = [...keys, '__wstart', '__wend'].join(', ');
+  const orderBy = ['window_start', 'window_end', ...keys].join(', ');
+  return `SELECT ${select} FROM ${quoteIdent(table)} WHERE ${windowPredicate(windows)} GROUP BY ${groupBy} ORDER BY ${orderBy}`;
+}
+
+/**
+ * One window's results as a Parquet file. Window bounds become TIMESTAMP_MS (Parquet's
+ * counterpart of Avro timestamp-millis). DuckDB writes byte-identical files for identical ordered
+ * input (checked on 1.5), so no writer option is needed.
+ */
+export function copyParquetSql(aggregate: string, file: string): string {
+  const ts = WINDOW_COLUMNS.map((c) => `epoch_ms(${c})::TIMESTAMP_MS AS ${c}`).join(', ');
+  return `COPY (SELECT * REPLACE (${ts}) FROM (${aggregate})) TO ${sqlString(file)} (FORMAT parquet)`;
+}
+
+export function deleteWindowsSql(table: string, windows: readonly TimeWindow[]): string {
+  return `DELETE FROM ${quoteIdent(table)} WHERE ${windowPredicate(windows)}`;
+}
+
+/** Rows appended by an aborted batch (offsets from its first record on). */
+export function deleteFromOffsetSql(table: string, offset: number): string {
+  return `DELETE FROM ${quoteIdent(table)} WHERE __offset >= ${int(offset)}`;
+}
+
+/** Output names must be unique and leave the bookkeeping names alone; a user error names the field. */
+export function checkNames(columns: readonly Column[], spec: AggregateSpec): void {
+  const known = new Set(columns.map((c) => c.name));
+  for (const c of columns) {
+    if (c.name.startsWith('__')) throw nameError('source.value.schema', c.name, 'field names starting with "__" are reserved for sluice');
+  }
+  const seen = new Set<string>(WINDOW_COLUMNS);
+  for (const k of spec.group_by) {
+    if (!known.has(k)) throw nameError('aggregate.group_by', k, 'is not a field of the reader schema');
+    if (seen.has(k)) throw nameError('aggregate.group_by', k, 'is used twice or clashes with window_start/window_end');
+    seen.add(k);
+  }
+  for (const m of Object.keys(spec.metrics)) {
+    if (seen.has(m)) throw nameError('aggregate.metrics', m, 'clashes with a group_by field or window_start/window_end');
+    seen.add(m);
+  }
+}
+
+const nameError = (field: string, value: string, why: string): SluiceError =>
+  new SluiceError('TOPOLOGY_INVALID', `${field}: "${value}" ${why}`, { field, value });
+
+function int(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new SluiceError('INTERNAL', `expected an integer, got ${n}`);
+  return String(n);
+}

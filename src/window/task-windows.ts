@@ -1,0 +1,128 @@
+/**
+ * One task's window bookkeeping: stream time, the open windows and the smallest offset each holds.
+ * Pure (no DuckDB, no Kafka); the runtime feeds it valid, non-duplicate records in offset order.
+ * Semantics: ../shared/design/exactly-once.md, "Window semantics that are easy to get wrong".
+ */
+import { SluiceError } from '../errors.js';
+import type { WindowSpec } from '../topology/schema.js';
+import { windowAssigner, type TimeWindow, type WindowAssigner } from './kinds.js';
+
+/**
+ * Stream time before any record: below every valid event time, so no window is closed yet, and
+ * JSON-safe (unlike -Infinity), so a checkpoint can store it as is.
+ */
+export const NO_STREAM_TIME = Number.MIN_SAFE_INTEGER;
+
+export type Observation =
+  | { late: false; windows: TimeWindow[] }
+  /** `window`: the newest of the record's closed windows; `lateByMs`: how far stream time is past its close. */
+  | { late: true; window: TimeWindow; lateByMs: number };
+
+interface OpenWindow {
+  window: TimeWindow;
+  closesAt: number;
+  minOffset: number;
+}
+
+/** State to roll an aborted batch back to (see snapshot/rollback). */
+export interface TaskWindowsSnapshot {
+  readonly streamTime: number;
+  readonly open: ReadonlyArray<Readonly<OpenWindow>>;
+}
+
+export class TaskWindows {
+  private readonly assigner: WindowAssigner;
+  private st: number;
+  // keyed by window start: unique among a task's open windows for every kind (sessions never overlap)
+  private open = new Map<number, OpenWindow>();
+
+  constructor(spec: WindowSpec, init: { streamTime?: number } = {}) {
+    this.assigner = windowAssigner(spec);
+    this.st = init.streamTime ?? NO_STREAM_TIME;
+  }
+
+  /** Max event time observed (or restored from the checkpoint); NO_STREAM_TIME before any record. */
+  get streamTime(): number {
+    return this.st;
+  }
+
+  get openWindowCount(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Takes one record, in offset order. Stream time includes the record's own ts *before* deciding
+   * lateness, so an early record is never judged by a later record of the same batch.
+   * A record is late only if every one of its windows is closed; otherwise it joins the open ones.
+   */
+  observe(offset: number, ts: number): Observation {
+    checkTs(offset, ts);
+    if (ts > this.st) this.st = ts;
+    const windows: TimeWindow[] = [];
+    let newestClosed: TimeWindow | undefined;
+    for (const w of this.assigner.windowsOf(ts)) {
+      const closesAt = this.assigner.closesAt(w);
+      if (closesAt <= this.st) newestClosed = w;
+      else windows.push(this.add(w, closesAt, offset));
+    }
+    if (windows.length > 0 || newestClosed === undefined) return { late: false, windows };
+    return { late: true, window: newestClosed, lateByMs: this.st - this.assigner.closesAt(newestClosed) };
+  }
+
+  /**
+   * Restore mode: re-adds a record replayed from the committed offset, with stream time restored
+   * from the checkpoint. Windows already closed at that stream time were emitted before, so they
+   * are skipped silently (an empty result means: skip the record, no late output).
+   */
+  replay(offset: number, ts: number): TimeWindow[] {
+    const o = this.observe(offset, ts);
+    return o.late ? [] : o.windows;
+  }
+
+  /** Open windows that are final at the current stream time, oldest first. */
+  closable(): TimeWindow[] {
+    const out: TimeWindow[] = [];
+    for (const o of this.open.values()) if (o.closesAt <= this.st) out.push(o.window);
+    return out.sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+
+  /** Forgets windows once their emission is committed. */
+  markClosed(ws: readonly TimeWindow[]): void {
+    for (const w of ws) {
+      const o = this.open.get(w.start);
+      if (o && o.window.end === w.end) this.open.delete(w.start);
+    }
+  }
+
+  /** The offset to commit: the smallest offset still held by an open window, else `nextOffset`. */
+  lowWaterMark(nextOffset: number): number {
+    let low = nextOffset;
+    for (const o of this.open.values()) if (o.minOffset < low) low = o.minOffset;
+    return low;
+  }
+
+  /** Taken before a batch; `rollback` restores it when the batch's transaction aborts. */
+  snapshot(): TaskWindowsSnapshot {
+    return { streamTime: this.st, open: [...this.open.values()].map((o) => ({ ...o })) };
+  }
+
+  rollback(s: TaskWindowsSnapshot): void {
+    this.st = s.streamTime;
+    this.open = new Map(s.open.map((o) => [o.window.start, { ...o }]));
+  }
+
+  private add(w: TimeWindow, closesAt: number, offset: number): TimeWindow {
+    const o = this.open.get(w.start);
+    if (o) {
+      if (offset < o.minOffset) o.minOffset = offset;
+      return o.window;
+    }
+    this.open.set(w.start, { window: w, closesAt, minOffset: offset });
+    return w;
+  }
+}
+
+function checkTs(offset: number, ts: number): void {
+  // decode validates event time; anything else reaching here is a bug, not bad input
+  if (!Number.isSafeInteger(ts)) throw new SluiceError('INTERNAL', `event time ${ts} at offset ${offset} is not an integer millisecond timestamp`, { offset, ts });
+}

@@ -1,0 +1,234 @@
+/**
+ * DedupStore against the real Redis (REDIS_URL): replay-safe marks, TTL, chunking, and a Redis
+ * of our own that is killed and restarted to show fail-fast errors and recovery of one client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { Redis } from 'ioredis';
+import { dedupKey, markerKey } from '../../src/dedup/keys.js';
+import { DedupStore, createRedis } from '../../src/dedup/redis-store.js';
+import { isSluiceError, SluiceError } from '../../src/errors.js';
+import { retryWithBackoff } from '../../src/runtime/backoff.js';
+import { endpoints, randomName } from '../support/services.js';
+
+const e = (key: string, partition: number, offset: number) => ({ key, position: `${partition}:${offset}` });
+
+const redis = createRedis(endpoints().redisUrl);
+const topologies: string[] = [];
+const written = new Set<string>(); // every key these tests may create, deleted exactly (no SCAN of a shared Redis)
+const newStore = (opts: { ttlMs?: number; chunkSize?: number } = {}) => {
+  const topology = randomName('t-dedup');
+  topologies.push(topology);
+  const store = new DedupStore(redis, { topology, ttlMs: 60_000, ...opts });
+  const [admit, ensureMarker] = [store.admit.bind(store), store.ensureMarker.bind(store)];
+  store.admit = (entries) => {
+    for (const x of entries) written.add(dedupKey(topology, x.key));
+    return admit(entries);
+  };
+  store.ensureMarker = (partition) => {
+    written.add(markerKey(topology, partition));
+    return ensureMarker(partition);
+  };
+  return store;
+};
+
+afterAll(async () => {
+  const keys = [...written];
+  for (let i = 0; i < keys.length; i += 1_000) await redis.unlink(...keys.slice(i, i + 1_000));
+  await redis.quit();
+});
+
+describe('DedupStore on the shared Redis', () => {
+  it('admits first-seen keys and rejects later positions of the same key', async () => {
+    const store = newStore();
+    expect(await store.admit([e('a', 0, 1), e('b', 0, 2)])).toEqual([true, true]);
+    expect(await store.admit([e('a', 0, 3), e('c', 0, 4), e('b', 1, 0)])).toEqual([false, true, false]);
+    expect(await store.admit([])).toEqual([]);
+  });
+
+  it('admits a replay of the same positions again (an aborted batch keeps its records)', async () => {
+    const store = newStore();
+    const batch = [e('a', 0, 10), e('b', 0, 11), e('c', 0, 12)];
+    expect(await store.admit(batch)).toEqual([true, true, true]);
+    expect(await store.admit(batch)).toEqual([true, true, true]);
+    expect(await redis.get(dedupKey(topologies.at(-1)!, 'b'))).toBe('0:11');
+  });
+
+  it('replayed first occurrence wins over a duplicate that came in a later batch', async () => {
+    const store = newStore();
+    const batch1 = [e('k', 0, 1), e('x', 0, 2)];
+    const batch2 = [e('k', 0, 5), e('j', 0, 6)];
+    expect(await store.admit(batch1)).toEqual([true, true]); // then batch 1 aborts...
+    expect(await store.admit(batch2)).toEqual([false, true]); // ...batch 2 of another attempt sees its marks
+    expect(await store.admit(batch1)).toEqual([true, true]); // the replay of batch 1 keeps k
+    expect(await store.admit(batch2)).toEqual([false, true]); // and k of batch 2 stays a duplicate
+    expect(await store.admit([e('k', 3, 0)])).toEqual([false]); // so does k from another partition
+  });
+
+  it('resolves duplicates inside a batch (first by offset wins) and across batches', async () => {
+    const store = newStore();
+    const batch1 = [e('a', 0, 1), e('a', 0, 2), e('b', 0, 3), e('a', 0, 4)];
+    expect(await store.admit(batch1)).toEqual([true, false, true, false]);
+    expect(await store.admit([e('b', 0, 5), e('b', 0, 6), e('c', 0, 7), e('c', 0, 8)])).toEqual([false, false, true, false]);
+    expect(await store.admit(batch1)).toEqual([true, false, true, false]);
+  });
+
+  it('keeps topologies apart', async () => {
+    const [s1, s2] = [newStore(), newStore()];
+    expect(await s1.admit([e('same', 0, 1)])).toEqual([true]);
+    expect(await s2.admit([e('same', 0, 9)])).toEqual([true]);
+    expect(await s1.admit([e('same', 0, 9)])).toEqual([false]);
+  });
+
+  it('forgets a key after its TTL', async () => {
+    const store = newStore({ ttlMs: 200 });
+    expect(await store.admit([e('t', 0, 1)])).toEqual([true]);
+    const pttl = await redis.pttl(dedupKey(topologies.at(-1)!, 't'));
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(200);
+    expect(await store.admit([e('t', 0, 2)])).toEqual([false]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await store.admit([e('t', 0, 2)])).toEqual([true]);
+  });
+
+  it('splits more keys than chunkSize into one Lua call per chunk, in order', async () => {
+    const store = newStore({ chunkSize: 50 });
+    // 180 distinct keys, each followed later by an in-batch duplicate of every 7th key
+    const batch = Array.from({ length: 180 }, (_, i) => e(`k${i}`, 0, i));
+    for (let i = 0; i < 180; i += 7) batch.push(e(`k${i}`, 0, 1_000 + i));
+    const spy = vi.spyOn(redis as unknown as Record<string, (...a: unknown[]) => unknown>, 'sluiceDedupAdmit');
+    try {
+      const out = await store.admit(batch);
+      expect(spy).toHaveBeenCalledTimes(4); // ceil(180 / 50): in-batch duplicates never reach Redis
+      expect(out.slice(0, 180).every(Boolean)).toBe(true);
+      expect(out.slice(180).some(Boolean)).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    const later = Array.from({ length: 180 }, (_, i) => e(`k${i}`, 1, i));
+    expect((await store.admit(later)).some(Boolean)).toBe(false);
+    expect((await store.admit(batch)).filter(Boolean)).toHaveLength(180);
+  });
+
+  it('connects a lazyConnect client on first use', async () => {
+    const lazy = createRedis(endpoints().redisUrl, { lazyConnect: true });
+    try {
+      expect(lazy.status).toBe('wait');
+      expect(await newStore().ensureMarker(7)).toBe('created'); // shared client
+      expect(await new DedupStore(lazy, { topology: topologies.at(-1)!, ttlMs: 1_000 }).ensureMarker(7)).toBe('present');
+    } finally {
+      await lazy.quit();
+    }
+  });
+
+  it('keeps a marker per partition: created once, then present', async () => {
+    const store = newStore();
+    expect(await store.ensureMarker(0)).toBe('created');
+    expect(await store.ensureMarker(0)).toBe('present');
+    expect(await store.ensureMarker(1)).toBe('created');
+    expect(await redis.ttl(markerKey(topologies.at(-1)!, 0))).toBe(-1);
+  });
+});
+
+describe('DedupStore when Redis goes down', () => {
+  let server: ChildProcess | undefined;
+  let dir: string | undefined;
+  let client: Redis | undefined;
+
+  afterAll(async () => {
+    client?.disconnect();
+    if (server) await stopServer(server);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails fast with REDIS_UNAVAILABLE and the same client recovers after a restart', async () => {
+    const port = await freePort();
+    dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
+    server = await startServer(port, dir);
+    client = createRedis(`redis://127.0.0.1:${port}`);
+    const store = new DedupStore(client, { topology: randomName('t-down'), ttlMs: 60_000 });
+    expect(await store.admit([e('a', 0, 1)])).toEqual([true]); // the first command waits for the handshake
+    expect(await store.ensureMarker(0)).toBe('created');
+
+    await stopServer(server);
+    server = undefined;
+    for (const call of [() => store.admit([e('b', 0, 2)]), () => store.ensureMarker(0), () => store.admit([e('c', 0, 3)])]) {
+      const started = Date.now();
+      const err = await call().then(() => undefined, (x: unknown) => x);
+      expect(err).toBeInstanceOf(SluiceError);
+      expect(err).toMatchObject({ code: 'REDIS_UNAVAILABLE', retriable: true, domain: 'external' });
+      expect(Date.now() - started).toBeLessThan(1_500);
+    }
+
+    // retry as the runtime does; Redis comes back on the same port meanwhile
+    const outages = { start: 0, end: 0, attempts: 0 };
+    const retried = retryWithBackoff(() => store.admit([e('a', 0, 1), e('d', 0, 4)]), {
+      isRetriable: (x) => isSluiceError(x) && x.retriable,
+      onOutageStart: () => outages.start++,
+      onOutageEnd: (_ms, attempts) => {
+        outages.end++;
+        outages.attempts = attempts;
+      },
+      initialMs: 50,
+      maxMs: 400,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    server = await startServer(port, dir);
+    // the restarted Redis kept nothing (no persistence): 'a' is new again and the marker is gone
+    expect(await retried).toEqual([true, true]);
+    expect(outages).toMatchObject({ start: 1, end: 1 });
+    expect(outages.attempts).toBeGreaterThan(1);
+    expect(await store.ensureMarker(0)).toBe('created');
+    expect(await store.admit([e('d', 0, 5)])).toEqual([false]);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts redis-server as our child (not daemonized), so we know exactly when it has exited. */
+async function startServer(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await pings(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+/** SIGKILL, as a crash: no shutdown handshake with clients. */
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
+  });
+}

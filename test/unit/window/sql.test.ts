@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { isSluiceError } from '../../../src/errors.js';
+import { aggregateSql, checkNames, copyParquetSql, createTableSql, deleteWindowsSql, windowPredicate } from '../../../src/window/sql.js';
+
+const columns = [
+  { name: 'page', duckType: 'VARCHAR', nullable: false },
+  { name: 'latency_ms', duckType: 'INTEGER', nullable: false },
+  { name: 'order', duckType: 'VARCHAR', nullable: true },
+];
+const spec = { group_by: ['page', 'order'], metrics: { views: 'count(*)', latency_sum: 'sum(latency_ms)' } };
+
+describe('state table DDL', () => {
+  it('has the value columns, quoted, then the bookkeeping columns', () => {
+    expect(createTableSql('state_p3', columns)).toBe(
+      'CREATE OR REPLACE TABLE "state_p3" ("page" VARCHAR, "latency_ms" INTEGER, "order" VARCHAR, ' +
+        '__offset BIGINT NOT NULL, __ts BIGINT NOT NULL, __wstart BIGINT NOT NULL, __wend BIGINT NOT NULL)',
+    );
+  });
+});
+
+describe('aggregate query', () => {
+  it('selects keys, window bounds and metrics over the closed windows, in a replayable order', () => {
+    expect(aggregateSql('state_p0', spec, [{ start: 0, end: 10_000 }, { start: -10_000, end: 0 }])).toBe(
+      'SELECT "page", "order", __wstart AS window_start, __wend AS window_end, (count(*)) AS "views", (sum(latency_ms)) AS "latency_sum" ' +
+        'FROM "state_p0" WHERE (__wstart, __wend) IN ((0, 10000), (-10000, 0)) ' +
+        'GROUP BY "page", "order", __wstart, __wend ORDER BY window_start, window_end, "page", "order"',
+    );
+  });
+
+  it('casts metrics to their output types and quotes odd names', () => {
+    const q = aggregateSql('t', { group_by: [], metrics: { 'we"ird': 'sum(x)' } }, [{ start: 0, end: 1 }], { 'we"ird': 'BIGINT' });
+    expect(q).toBe(
+      'SELECT __wstart AS window_start, __wend AS window_end, CAST((sum(x)) AS BIGINT) AS "we""ird" FROM "t" ' +
+        'WHERE (__wstart, __wend) IN ((0, 1)) GROUP BY __wstart, __wend ORDER BY window_start, window_end',
+    );
+  });
+
+  it('matches nothing for no windows', () => {
+    expect(windowPredicate([])).toBe('false');
+    expect(deleteWindowsSql('t', [{ start: 5, end: 6 }])).toBe('DELETE FROM "t" WHERE (__wstart, __wend) IN ((5, 6))');
+  });
+});
+
+describe('Parquet COPY', () => {
+  it('writes the ordered aggregate with timestamp window bounds, escaping the path', () => {
+    expect(copyParquetSql('SELECT 1', "/data/it's.parquet")).toBe(
+      'COPY (SELECT * REPLACE (epoch_ms(window_start)::TIMESTAMP_MS AS window_start, epoch_ms(window_end)::TIMESTAMP_MS AS window_end) ' +
+        "FROM (SELECT 1)) TO '/data/it''s.parquet' (FORMAT parquet)",
+    );
+  });
+});
+
+describe('checkNames', () => {
+  const fieldOf = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return isSluiceError(e, 'TOPOLOGY_INVALID') ? `${String(e.details.field)}=${String(e.details.value)}` : 'other';
+    }
+    return 'ok';
+  };
+
+  it('accepts a valid spec and names the field of a clash', () => {
+    expect(fieldOf(() => checkNames(columns, spec))).toBe('ok');
+    expect(fieldOf(() => checkNames(columns, { group_by: ['nope'], metrics: { n: 'count(*)' } }))).toBe('aggregate.group_by=nope');
+    expect(fieldOf(() => checkNames(columns, { group_by: ['page'], metrics: { page: 'count(*)' } }))).toBe('aggregate.metrics=page');
+    expect(fieldOf(() => checkNames(columns, { group_by: [], metrics: { window_end: 'count(*)' } }))).toBe('aggregate.metrics=window_end');
+    expect(fieldOf(() => checkNames([...columns, { name: '__ts', duckType: 'BIGINT', nullable: false }], spec))).toBe('source.value.schema=__ts');
+  });
+});
