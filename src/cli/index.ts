@@ -48,7 +48,10 @@ program
   .option('--invalid <pct>', 'share of malformed payloads', '0%')
   .option('--keys <n>', 'distinct group-by keys (Zipf-distributed)', '10000')
   .option('--seed <n>', 'random seed, for a reproducible input', '1')
-  .action(async (file: string, opts: Record<string, string>) => {
+  .option('--partitions <n>', 'partitions of the source topic when it is created (default 6)')
+  .option('--start-ts <time>', 'event time of the first event: epoch ms or ISO-8601 (default: 5 minutes ago)')
+  .option('--step <ms>', 'mean event-time advance per event (default: 1000/rate, 1 ms at max rate)')
+  .action(async (file: string, opts: import('./produce.js').ProduceOptions) => {
     const { produceCommand } = await import('./produce.js');
     await produceCommand(file, opts);
   });

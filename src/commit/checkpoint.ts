@@ -1,0 +1,56 @@
+/**
+ * The task checkpoint travels as the metadata string of the transactional offset commit
+ * (TxnOffsetCommit's `metadata` field), so it is committed atomically with the offset and the
+ * outputs by construction and read back with the offset itself (one OffsetFetch, no internal
+ * topic to read to its end). The broker caps it at offset.metadata.max.bytes (default 4096),
+ * so the pending-window list is bounded per batch (MAX_PENDING_WINDOWS).
+ * https://kafka.apache.org/documentation/#brokerconfigs_offset.metadata.max.bytes
+ */
+import type { Admin } from 'kafkajs';
+import { SluiceError } from '../errors.js';
+import { NO_STREAM_TIME } from '../window/task-windows.js';
+
+export interface Checkpoint {
+  /** Next offset the task had read when it committed: [committed offset, position) is replayed in restore mode. */
+  position: number;
+  /** Stream time (max event time seen) at the commit; NO_STREAM_TIME before the first record. */
+  streamTime: number;
+  /** Windows whose Parquet files this commit made final: rolled forward if the rename did not happen. */
+  pending: Array<[start: number, end: number]>;
+  /** Staging token (folder) of the pending files. */
+  staging?: string;
+}
+
+export const METADATA_MAX_BYTES = 4096;
+/** ~32 bytes per window in JSON keeps a full checkpoint well under 4096 bytes. */
+export const MAX_PENDING_WINDOWS = 100;
+
+export function encodeCheckpoint(c: Checkpoint): string {
+  const text = JSON.stringify({ v: 1, pos: c.position, st: c.streamTime === NO_STREAM_TIME ? null : c.streamTime, pend: c.pending, stg: c.staging });
+  if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
+    throw new SluiceError('INTERNAL', `checkpoint of ${Buffer.byteLength(text)} bytes exceeds offset.metadata.max.bytes (${METADATA_MAX_BYTES})`);
+  }
+  return text;
+}
+
+/** Parses the metadata of a committed offset; empty or foreign metadata means "no checkpoint". */
+export function decodeCheckpoint(metadata: string | null | undefined): Checkpoint | undefined {
+  if (!metadata) return undefined;
+  try {
+    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: Array<[number, number]>; stg?: string };
+    if (o.v !== 1 || typeof o.pos !== 'number') return undefined;
+    return { position: o.pos, streamTime: o.st ?? NO_STREAM_TIME, pending: Array.isArray(o.pend) ? o.pend : [], staging: o.stg };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Committed { offset: number | undefined; checkpoint: Checkpoint | undefined }
+
+/** Reads the group's committed offset and checkpoint for one partition (call after fencing). */
+export async function fetchCommitted(admin: Admin, groupId: string, topic: string, partition: number): Promise<Committed> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const p = entry?.partitions.find((x) => x.partition === partition) as { offset: string; metadata?: string | null } | undefined;
+  const offset = p && Number(p.offset) >= 0 ? Number(p.offset) : undefined;
+  return { offset, checkpoint: offset === undefined ? undefined : decodeCheckpoint(p?.metadata) };
+}

@@ -1,0 +1,111 @@
+/**
+ * A task's transactional producer, guarded by a table of legal state transitions (after kafkajs'
+ * eosManager/transactionStateMachine): an illegal call is a bug and throws a non-retriable error.
+ * One instance per task; transactional id `<name>-<topic>-<partition>` so that the next owner of the
+ * partition fences this one (kafkajs' TxnOffsetCommit carries no group generation, KIP-447).
+ */
+import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
+import { SluiceError } from '../errors.js';
+
+export const TxnStates = ['idle', 'fenced-in', 'open', 'committing', 'aborting', 'dead'] as const;
+export type TxnState = (typeof TxnStates)[number];
+
+// from → allowed next states. 'fenced-in' = registered with the coordinator, no transaction open.
+const LEGAL: Record<TxnState, readonly TxnState[]> = {
+  idle: ['fenced-in', 'dead'],
+  'fenced-in': ['open', 'dead'],
+  open: ['committing', 'aborting', 'dead'],
+  committing: ['fenced-in', 'aborting', 'dead'],
+  aborting: ['fenced-in', 'dead'],
+  dead: [],
+};
+
+export interface OffsetCommit { groupId: string; topic: string; partition: number; offset: number; metadata: string }
+
+export class TaskTransaction {
+  private state: TxnState = 'idle';
+  private txn: Transaction | undefined;
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number) {
+    this.producer = kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  get current(): TxnState {
+    return this.state;
+  }
+
+  private to(next: TxnState): void {
+    if (!LEGAL[this.state].includes(next)) {
+      throw new SluiceError('ILLEGAL_TRANSITION', `transaction ${this.transactionalId}: ${this.state} → ${next} is not allowed`);
+    }
+    this.state = next;
+  }
+
+  /**
+   * Registers the transactional id with the coordinator: bumps the epoch, fences any older holder
+   * and aborts its lingering transaction. kafkajs does this at the first transaction(), not at
+   * connect() (see ../shared/stack/README.md), so we open and abort an empty one.
+   */
+  async fence(): Promise<void> {
+    await this.producer.connect();
+    const t = await this.producer.transaction();
+    await t.abort(); // nothing was added: kafkajs sends no EndTxn, the epoch bump already happened
+    this.to('fenced-in');
+  }
+
+  async begin(): Promise<void> {
+    this.to('open');
+    this.txn = await this.producer.transaction();
+  }
+
+  async send(topic: string, messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.open().send({ topic, messages, acks: -1 });
+  }
+
+  async commit(offsets: OffsetCommit): Promise<void> {
+    const txn = this.open();
+    this.to('committing');
+    await txn.sendOffsets({
+      consumerGroupId: offsets.groupId,
+      topics: [{ topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: String(offsets.offset), metadata: offsets.metadata } as { partition: number; offset: string }] }],
+    });
+    await txn.commit();
+    this.txn = undefined;
+    this.to('fenced-in');
+  }
+
+  /** Aborts the open transaction, if any; a producer that cannot abort is dead and must be replaced. */
+  async abort(): Promise<void> {
+    if (this.state !== 'open' && this.state !== 'committing') return;
+    this.to('aborting');
+    try {
+      await this.txn?.abort();
+      this.txn = undefined;
+      this.to('fenced-in');
+    } catch (err) {
+      this.state = 'dead';
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'open' || this.state === 'committing') await this.abort().catch(() => undefined);
+    this.state = 'dead';
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private open(): Transaction {
+    if (this.state !== 'open' || !this.txn) {
+      throw new SluiceError('ILLEGAL_TRANSITION', `transaction ${this.transactionalId}: no open transaction (state ${this.state})`);
+    }
+    return this.txn;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * One micro-batch of one task, top to bottom: follow a record from the Kafka fetch to the commit.
+ *
+ * The commit order (written once, here; ../shared/design/exactly-once.md):
+ *   1. decode + validate; invalid → dead letters
+ *   2. deduplicate in Redis (replay-safe: a record finds its own position and stays new)
+ *   3. assign to windows, advancing stream time record by record; all windows closed → late
+ *   4. append the rest to the task's open-window rows in DuckDB
+ *   5. close windows with end + grace <= stream time; aggregate them in SQL
+ *   6. stage the Parquet files (invisible)
+ *   7. ONE Kafka transaction: outputs + dead letters + late records, then the offset
+ *      (low-water mark of open windows) with the checkpoint as its metadata; commit
+ *   8. publish the staged files, drop the closed windows from DuckDB
+ * Anything failing before 7 completes throws: the caller aborts, discards the task and restarts
+ * it from the last checkpoint (the same path as a crash), so there is one recovery mechanism.
+ * Records below task.restoreUntil were processed before a restart: they rebuild state only
+ * (no dead letter, late record, output or file — those were committed already).
+ */
+import { randomUUID } from 'node:crypto';
+import type { KafkaMessage, Message } from 'kafkajs';
+import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
+import { dedupBatch } from '../dedup/batch.js';
+import { deadLetter, lateRecord } from '../sink/headers.js';
+import type { ClosedWindows } from '../sink/types.js';
+import type { TimeWindow } from '../window/kinds.js';
+import { NO_STREAM_TIME } from '../window/task-windows.js';
+import type { ReplicaContext } from './context.js';
+import { withDependency } from './outage.js';
+import type { Task } from './task.js';
+
+interface Decoded { m: KafkaMessage; offset: number; value: Record<string, unknown>; eventTime: number; dedupKey?: string }
+
+export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMessage[]): Promise<void> {
+  const { spec } = ctx.topology;
+  const src = { topic: spec.source.topic, partition: task.partition };
+  const messages = fetched.filter((m) => Number(m.offset) >= task.nextOffset); // already in state
+  if (messages.length === 0) return;
+  const lastOffset = Number(messages[messages.length - 1]!.offset);
+  const restoring = (offset: number) => offset < task.restoreUntil;
+
+  // 1. decode + validate
+  const deadLetters: Message[] = [];
+  const valid: Decoded[] = [];
+  await withDependency(ctx, 'registry', () => task.decoder.prepare(messages.map((m) => m.value)));
+  for (const m of messages) {
+    const offset = Number(m.offset);
+    const r = task.decoder.decode(m.value);
+    if (r.ok) valid.push({ m, offset, value: r.value, eventTime: r.eventTime, dedupKey: r.dedupKey });
+    else if (!restoring(offset)) deadLetters.push(deadLetter(src, m, r.error, r.error.code === 'MISSING_EVENT_TIME' || r.error.code === 'MISSING_DEDUP_KEY' ? 'validate' : 'decode'));
+  }
+
+  // 2. deduplicate: first occurrence by offset within the batch, then against Redis
+  let fresh = valid;
+  if (ctx.dedup) {
+    const entries = valid.map((d) => ({ key: d.dedupKey!, position: `${task.partition}:${d.offset}` }));
+    const { firsts } = dedupBatch(entries);
+    const admitted = await withDependency(ctx, 'redis', () => ctx.dedup!.admit(firsts.map((i) => entries[i]!)));
+    fresh = firsts.filter((_, j) => admitted[j]).map((i) => valid[i]!);
+  }
+
+  // 3. windows, stream time advanced record by record in offset order
+  const lateRecords: Message[] = [];
+  const rows: Array<{ offset: number; ts: number; window: TimeWindow; value: Record<string, unknown> }> = [];
+  for (const d of fresh) {
+    const r = task.windows.observe(d.offset, d.eventTime);
+    if (r.late) {
+      if (!restoring(d.offset)) lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime }));
+      continue;
+    }
+    for (const window of r.windows) rows.push({ offset: d.offset, ts: d.eventTime, window, value: d.value });
+  }
+
+  // 4. open-window rows into DuckDB (Appender)
+  await task.table.append(rows);
+
+  const restored = messages.filter((m) => restoring(Number(m.offset))).length;
+  task.nextOffset = lastOffset + 1;
+  if (restored === messages.length) {
+    task.noteProgress(ctx, restored); // nothing new: the last checkpoint already covers these records
+    return;
+  }
+  await commitClosedWindows(ctx, task, deadLetters, lateRecords);
+  task.noteProgress(ctx, restored);
+
+  const p = task.partition;
+  ctx.metrics.records(p, 'decoded', valid.length);
+  ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
+  ctx.metrics.records(p, 'duplicate', valid.length - fresh.length);
+  ctx.metrics.records(p, 'late', lateRecords.length);
+  ctx.metrics.records(p, 'aggregated', fresh.length - lateRecords.length);
+  if (task.windows.streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, task.windows.streamTime);
+}
+
+/**
+ * Steps 5–8. Also called with no new records (deadLetters/late empty) to drain windows beyond
+ * the per-checkpoint cap.
+ */
+async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+  const { spec } = ctx.topology;
+  let more = true;
+  let first = true;
+  while (more) {
+    // 5. close windows and aggregate them
+    const all = task.windows.closable();
+    const windows = all.slice(0, MAX_PENDING_WINDOWS);
+    more = all.length > windows.length;
+    const closed: ClosedWindows = {
+      partition: task.partition,
+      windows,
+      rows: windows.length > 0 ? await task.table.aggregate(windows) : [],
+      writeParquet: (w, file) => task.table.writeParquet(w, file),
+    };
+    // 6. stage files
+    const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
+    if (windows.length > 0) for (const sink of ctx.sinks) await sink.stage?.(closed, token);
+    task.windows.markClosed(windows);
+
+    // 7. one transaction: outputs, dead letters, late records, offset + checkpoint
+    await task.txn.begin();
+    for (const sink of ctx.sinks) for (const out of (await sink.messages?.(closed)) ?? []) await task.txn.send(out.topic, out.messages);
+    if (first) {
+      await task.txn.send(spec.dead_letter, deadLetters);
+      await task.txn.send(spec.late, lateRecords);
+    }
+    const checkpoint = encodeCheckpoint({
+      position: task.nextOffset,
+      streamTime: task.windows.streamTime,
+      pending: windows.map((w) => [w.start, w.end]),
+      staging: windows.length > 0 ? token : undefined,
+    });
+    const offset = task.windows.lowWaterMark(task.nextOffset);
+    await task.txn.commit({ groupId: spec.source.group, topic: spec.source.topic, partition: task.partition, offset, metadata: checkpoint });
+    ctx.metrics.transaction('committed');
+
+    // 8. after the commit: publish files, forget closed windows
+    if (windows.length > 0) {
+      for (const sink of ctx.sinks) await sink.publish?.(task.partition, token, windows);
+      await task.table.drop(windows);
+      for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
+    }
+    first = false;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * One replica of a topology: connects the services, creates missing topics, registers the output
+ * schema, serves /metrics and health, and runs the consumer group's tasks until stopped.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import { SchemaSource } from '../decode/registry.js';
+import { createRedis, DedupStore } from '../dedup/redis-store.js';
+import { SluiceError } from '../errors.js';
+import { buildSinks } from '../sink/registry.js';
+import { Source } from '../source/consumer.js';
+import { startHealthServer } from '../telemetry/health.js';
+import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
+import type { Topology } from '../topology/loader.js';
+import { columnsFromAvro } from '../window/columns.js';
+import { DuckState } from '../window/duck-state.js';
+import { resultAvroSchema } from '../window/result-schema.js';
+import type { ReplicaContext } from './context.js';
+import { ensureTopics, sourcePartitions } from './topics.js';
+
+export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
+export interface ReplicaOptions { port?: number; stateDir?: string; log: Logger }
+export interface Replica { port: number; ready(): boolean; assigned(): number[]; stop(): Promise<void> }
+
+/**
+ * kafkajs logs through pino at warn and above (its info level narrates every rejoin); its
+ * per-response errors ("Response GroupCoordinator…") are retried by kafkajs itself: debug.
+ */
+function kafkaLogger(log: Logger) {
+  const child = log.child({ component: 'kafkajs' });
+  return () => ({ level, log: entry }: LogEntry) => {
+    const { message, ...rest } = entry;
+    if (message.startsWith('Response ')) child.debug(rest, message);
+    else if (level <= logLevel.ERROR) child.error(rest, message);
+    else child.warn(rest, message);
+  };
+}
+
+export async function startReplica(topology: Topology, endpoints: Endpoints, opts: ReplicaOptions): Promise<Replica> {
+  const { spec } = topology;
+  const log = opts.log.child({ topology: spec.name });
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: String(e) }, 'error while closing'));
+  };
+  try {
+    const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    const partitions = await sourcePartitions(admin, topology);
+
+    const schemas = new SchemaSource(endpoints.registryUrl);
+    closers.push(async () => schemas.close?.());
+    let dedup: DedupStore | undefined;
+    if (spec.dedup) {
+      if (!endpoints.redisUrl) throw new SluiceError('BAD_ARGUMENT', `${topology.file}: dedup needs Redis: set REDIS_URL`);
+      const redis = createRedis(endpoints.redisUrl);
+      closers.push(() => redis.quit());
+      dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
+    }
+
+    const duck = await DuckState.open(opts.stateDir ? join(opts.stateDir, `${spec.name}.duckdb`) : ':memory:');
+    closers.push(() => duck.close());
+    const columns = columnsFromAvro(topology.valueSchema);
+    const probe = await duck.task(-1, columns, spec.aggregate);
+    const derivedOutputSchema = resultAvroSchema({ name: spec.sinks.topic?.name ?? spec.name, columns: await probe.resultColumns(), groupBy: spec.aggregate.group_by, readerSchema: topology.valueSchema }) as unknown as Record<string, unknown>;
+    await probe.close();
+
+    const registry = createMetrics();
+    const metrics = topologyMetrics(registry, spec.name);
+    const abort = new AbortController();
+    const ctx: ReplicaContext = { topology, kafka, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal };
+    ctx.sinks = await buildSinks({ topology, schemas, derivedOutputSchema });
+    const created = await ensureTopics(admin, topology, [...ctx.sinks.flatMap((s) => s.topics ?? []), spec.dead_letter, spec.late], partitions);
+    if (created.length > 0) log.info({ topics: created }, 'created topics');
+
+    const consumer = kafka.consumer({
+      groupId: spec.source.group,
+      readUncommitted: false,
+      maxWaitTimeInMs: spec.batch.max_wait,
+      maxBytesPerPartition: 4 << 20,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
+    });
+    const source = new Source(ctx, consumer);
+    const health = await startHealthServer({ port: opts.port, metrics: registry.registry, logger: log, ready: () => source.ready() });
+    closers.push(() => health.close());
+    await consumer.connect();
+    closers.push(async () => {
+      abort.abort();
+      await source.stop();
+    });
+    await source.start();
+    log.info({ group: spec.source.group, source: spec.source.topic, partitions, stateDir: opts.stateDir ?? tmpdir() }, 'replica running');
+    return { port: health.port, ready: () => source.ready(), assigned: () => source.assigned(), stop: close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The sink contract (one sentence each, after quix-streams): `stage` runs before the transaction
+ * and may fail the batch (it is then aborted and replayed); `messages` go into the transaction;
+ * `publish` runs after the commit and must be idempotent, because recovery repeats it.
+ */
+import type { Message } from 'kafkajs';
+import type { WindowSink } from '../telemetry/metrics.js';
+import type { TimeWindow } from '../window/kinds.js';
+
+export interface ClosedWindows {
+  partition: number;
+  windows: TimeWindow[];
+  /** Aggregate rows of those windows, ordered by window_start then group_by. */
+  rows: Array<Record<string, unknown>>;
+  /** Writes the rows of one window as Parquet to `file`; returns the row count. */
+  writeParquet(window: TimeWindow, file: string): Promise<number>;
+}
+
+export interface Sink {
+  readonly kind: WindowSink;
+  /** Step 6: make outputs ready but invisible, under the batch's staging token (kept in the checkpoint). */
+  stage?(closed: ClosedWindows, token: string): Promise<void>;
+  /** Step 7: records to produce in the batch's transaction. */
+  messages?(closed: ClosedWindows): Promise<Array<{ topic: string; messages: Message[] }>>;
+  /** Step 8: make staged outputs visible; idempotent. */
+  publish?(partition: number, token: string, windows: TimeWindow[]): Promise<void>;
+  /** On assignment: roll forward the last checkpoint's pending outputs, remove dead staging. */
+  recover?(partition: number, token: string | undefined, windows: TimeWindow[]): Promise<void>;
+  /** Topics this sink produces to, to be created when missing. */
+  readonly topics?: string[];
+  close?(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+/**
+ * `npm run stack:up | stack:down | stack:status` — the local Kafka + registry + Redis without Docker.
+ * Progress goes to stderr; `up` prints the endpoints as KEY=value lines on stdout.
+ */
+import { isSluiceError } from '../errors.js';
+import { stackDown, stackStatus } from './down.js';
+import { formatEnv } from './env-file.js';
+import { stackUp } from './up.js';
+
+async function main(cmd: string | undefined): Promise<number> {
+  switch (cmd) {
+    case 'up': {
+      const res = await stackUp();
+      process.stdout.write(`${formatEnv(res.env)}\n`);
+      process.stderr.write(`(also written to ${res.envFile}; environment variables win over it)\n`);
+      return 0;
+    }
+    case 'down':
+      await stackDown();
+      return 0;
+    case 'status': {
+      const all = await stackStatus();
+      for (const s of all) {
+        const who = s.owner === 'stack' ? `pid ${s.pid}` : s.owner === 'external' ? 'not started by this stack' : 'not configured';
+        process.stdout.write(`${s.service.padEnd(8)} ${s.up ? 'up  ' : 'DOWN'}  ${(s.endpoint ?? '-').padEnd(42)} ${who}\n`);
+      }
+      return all.every((s) => s.up) ? 0 : 3;
+    }
+    default:
+      process.stderr.write('usage: tsx src/stack/cli.ts up|down|status\n');
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    process.stderr.write(`stack ${process.argv[2]}: ${isSluiceError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

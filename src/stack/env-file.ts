@@ -1,0 +1,47 @@
+/**
+ * `<stackDir>/stack.env`: the endpoints `stack:up` found or started, as KEY=value lines.
+ * The CLI and the tests read them with loadStackEnv; environment variables win over the file.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stackDirOf } from './config.js';
+
+export const STACK_ENV_KEYS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL'] as const;
+export type StackEnvKey = (typeof STACK_ENV_KEYS)[number];
+export type StackEnv = Partial<Record<StackEnvKey, string>>;
+
+export const envFilePath = (stackDir: string): string => join(stackDir, 'stack.env');
+
+export function parseEnvFile(text: string): StackEnv {
+  const out: StackEnv = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Z_]+)=(.*)$/.exec(line);
+    if (m && (STACK_ENV_KEYS as readonly string[]).includes(m[1]!)) out[m[1] as StackEnvKey] = m[2]!.trim();
+  }
+  return out;
+}
+
+export const formatEnv = (env: StackEnv): string =>
+  STACK_ENV_KEYS.filter((k) => env[k]).map((k) => `${k}=${env[k]}`).join('\n');
+
+export function readEnvFile(stackDir: string): StackEnv {
+  try {
+    return parseEnvFile(readFileSync(envFilePath(stackDir), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+export function writeEnvFile(stackDir: string, env: StackEnv): void {
+  mkdirSync(stackDir, { recursive: true });
+  const body = formatEnv(env);
+  if (body) writeFileSync(envFilePath(stackDir), `# written by npm run stack:up; environment variables win over this file\n${body}\n`);
+  else rmSync(envFilePath(stackDir), { force: true });
+}
+
+/** The three endpoints: the env file of the stack dir (SLUICE_STACK_DIR or `<repo>/.stack`) overlaid with process.env. */
+export function loadStackEnv(cwd?: string, env: NodeJS.ProcessEnv = process.env): StackEnv {
+  const merged: StackEnv = readEnvFile(stackDirOf(cwd, env));
+  for (const k of STACK_ENV_KEYS) if (env[k]) merged[k] = env[k];
+  return merged;
+}

@@ -1,0 +1,185 @@
+/**
+ * The independent oracle: what sluice must output, computed from the input alone with plain,
+ * obviously-correct code (no import from src/). Semantics: ../shared/design/exactly-once.md.
+ *
+ * - Each partition is processed alone, in offset order; each has its own stream time and windows
+ *   (a group key present in two partitions gives two rows: rows are keyed by partition too).
+ * - Invalid records (no event, or a null event time / dedup key) → dead letter.
+ * - Dedup is global by dedup key, first seen wins. "First" across partitions is ambiguous, so
+ *   inputs must keep a key's duplicates in its original's partition (the generator does: a
+ *   duplicate re-sends the same Kafka key). Partitions are visited in ascending order. The dedup
+ *   TTL is assumed longer than the test.
+ * - Invalid records and duplicates do not advance stream time. Stream time = max event time,
+ *   including the current record. Windows are [start, start + size), starts aligned to the epoch
+ *   on multiples of the advance; a record goes to each of its windows with end + grace > stream
+ *   time; if there is none it is late.
+ * - A window is emitted iff it is closed at the end of the input (end + grace <= the final stream
+ *   time of its partition); the others are reported as pending.
+ * Metric values are JS numbers: exact for integer sums below 2^53 and for count/min/max/quantile_cont
+ * (bit for bit with DuckDB); a sum of doubles may differ in its last bits with DuckDB's summation
+ * order, so compare those with a tolerance, and convert DuckDB's BIGINT/HUGEINT (bigint) first.
+ */
+
+export interface OracleRecord {
+  offset: number;
+  /** The value as decoded with the reader schema; null when it cannot be decoded. */
+  event: Record<string, unknown> | null;
+}
+
+/** The parts of a topology the oracle needs; a TopologySpec fits this shape. */
+export interface OracleTopology {
+  source: { event_time: string };
+  dedup?: { key: string | readonly string[] } | undefined;
+  window: { type: 'tumbling'; size: number; grace: number } | { type: 'hopping'; size: number; advance: number; grace: number } | { type: 'session' };
+  aggregate: { group_by: readonly string[]; metrics: Readonly<Record<string, string>> };
+}
+
+export interface Position {
+  partition: number;
+  offset: number;
+}
+
+export interface ExpectedWindow {
+  partition: number;
+  start: number;
+  end: number;
+  /** The group-by values, by field name. */
+  group: Record<string, unknown>;
+  /** Metric values by metric name; numbers (DuckDB may return bigints: normalise before comparing). */
+  metrics: Record<string, number | null>;
+  /** Source offsets of the rows aggregated in this window. */
+  offsets: number[];
+}
+
+export interface OracleResult {
+  /** Closed windows, ordered by partition, start, group. */
+  windows: ExpectedWindow[];
+  /** Windows still open at the end of the input: not emitted yet. */
+  pending: ExpectedWindow[];
+  deadLetters: Position[];
+  late: Position[];
+  duplicates: Position[];
+  /** Final stream time per partition (absent when a partition has no valid record). */
+  streamTime: Map<number, number>;
+}
+
+type Metric = (rows: Record<string, unknown>[]) => number | null;
+
+export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology): OracleResult {
+  const w = topology.window;
+  if (w.type === 'session') throw new Error('oracle: session windows are not supported');
+  const size = w.size;
+  const advance = w.type === 'hopping' ? w.advance : w.size;
+  const grace = w.grace;
+  const eventTime = topology.source.event_time;
+  const dedupFields = topology.dedup === undefined ? [] : typeof topology.dedup.key === 'string' ? [topology.dedup.key] : [...topology.dedup.key];
+  const groupBy = [...topology.aggregate.group_by];
+  const metrics = Object.entries(topology.aggregate.metrics).map(([name, expr]) => [name, parseMetric(expr)] as const);
+
+  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], streamTime: new Map() };
+  const seen = new Set<string>();
+
+  for (const partition of [...partitions.keys()].sort((a, b) => a - b)) {
+    let streamTime = -Infinity;
+    const open = new Map<string, { start: number; group: Record<string, unknown>; rows: Record<string, unknown>[]; offsets: number[] }>();
+    for (const { offset, event } of partitions.get(partition)!) {
+      const here = { partition, offset };
+      const ts = event?.[eventTime];
+      if (event === null || typeof ts !== 'number' || dedupFields.some((f) => event[f] === null || event[f] === undefined)) {
+        result.deadLetters.push(here);
+        continue;
+      }
+      if (dedupFields.length > 0) {
+        const key = JSON.stringify(dedupFields.map((f) => String(event[f])));
+        if (seen.has(key)) {
+          result.duplicates.push(here);
+          continue;
+        }
+        seen.add(key);
+      }
+      streamTime = Math.max(streamTime, ts);
+      // every start s = k·advance with s <= ts < s + size, newest first
+      const starts: number[] = [];
+      for (let s = Math.floor(ts / advance) * advance; s > ts - size; s -= advance) starts.push(s);
+      const live = starts.filter((s) => s + size + grace > streamTime);
+      if (live.length === 0) {
+        result.late.push(here);
+        continue;
+      }
+      const group = Object.fromEntries(groupBy.map((f) => [f, event[f]]));
+      for (const start of live) {
+        const id = JSON.stringify([start, groupBy.map((f) => event[f])]);
+        let win = open.get(id);
+        if (win === undefined) open.set(id, (win = { start, group, rows: [], offsets: [] }));
+        win.rows.push(event);
+        win.offsets.push(offset);
+      }
+    }
+    if (streamTime > -Infinity) result.streamTime.set(partition, streamTime);
+    for (const win of open.values()) {
+      const out: ExpectedWindow = {
+        partition,
+        start: win.start,
+        end: win.start + size,
+        group: win.group,
+        metrics: Object.fromEntries(metrics.map(([name, f]) => [name, f(win.rows)])),
+        offsets: win.offsets,
+      };
+      (out.end + grace <= streamTime ? result.windows : result.pending).push(out);
+    }
+  }
+  const order = (a: ExpectedWindow, b: ExpectedWindow) =>
+    a.partition - b.partition || a.start - b.start || compare(JSON.stringify(Object.values(a.group)), JSON.stringify(Object.values(b.group)));
+  result.windows.sort(order);
+  result.pending.sort(order);
+  return result;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The demo's metric expressions, evaluated as DuckDB does: aggregates skip NULLs, return NULL
+ * over no non-NULL value (count returns 0).
+ */
+export function parseMetric(expr: string): Metric {
+  const e = expr.trim();
+  const call = /^(\w+)\s*\(\s*(distinct\s+)?([\w*]+)\s*(?:,\s*([\d.]+)\s*)?\)$/i.exec(e);
+  if (call === null) throw new Error(`oracle: unsupported metric expression ${expr}`);
+  const fn = call[1]!.toLowerCase();
+  const distinct = call[2] !== undefined;
+  const field = call[3]!;
+  const q = call[4] === undefined ? undefined : Number(call[4]);
+  const values = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => r[field]).filter((v): v is number | string | boolean => v !== null && v !== undefined);
+  const numbers = (rows: Record<string, unknown>[]) => values(rows).map(Number);
+  if (fn === 'count' && field === '*' && !distinct) return (rows) => rows.length;
+  if (fn === 'count' && distinct) return (rows) => new Set(values(rows).map((v) => (typeof v === 'number' ? v : String(v)))).size;
+  if (fn === 'count') return (rows) => values(rows).length;
+  if (distinct) throw new Error(`oracle: unsupported metric expression ${expr}`);
+  if (fn === 'sum') return (rows) => nullIfEmpty(numbers(rows), (xs) => xs.reduce((a, b) => a + b, 0));
+  if (fn === 'min') return (rows) => nullIfEmpty(numbers(rows), (xs) => Math.min(...xs));
+  if (fn === 'max') return (rows) => nullIfEmpty(numbers(rows), (xs) => Math.max(...xs));
+  if (fn === 'avg') return (rows) => nullIfEmpty(numbers(rows), (xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
+  if ((fn === 'quantile_cont' || fn === 'median') && (q !== undefined || fn === 'median')) {
+    return (rows) => nullIfEmpty(numbers(rows), (xs) => quantileCont(xs, q ?? 0.5));
+  }
+  throw new Error(`oracle: unsupported metric expression ${expr}`);
+}
+
+const nullIfEmpty = (xs: number[], f: (xs: number[]) => number): number | null => (xs.length === 0 ? null : f(xs));
+
+/**
+ * DuckDB's quantile_cont: sort, position RN = (n − 1)·q, lo = v[floor RN], hi = v[ceil RN],
+ * d = RN − floor RN, result lo·(1 − d) + hi·d in doubles. That form, not lo + (hi − lo)·d, is
+ * what DuckDB 1.5 returns bit for bit (checked against @duckdb/node-api in test/unit/oracle.test.ts).
+ */
+export function quantileCont(xs: readonly number[], q: number): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const rn = (v.length - 1) * q;
+  const frn = Math.floor(rn);
+  const crn = Math.ceil(rn);
+  const lo = v[frn]!;
+  if (frn === crn) return lo;
+  const d = rn - frn;
+  return lo * (1 - d) + v[crn]! * d;
+}

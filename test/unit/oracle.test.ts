@@ -1,0 +1,104 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { oracle, parseMetric, quantileCont, type OracleRecord, type OracleTopology } from '../support/oracle.js';
+import { Rng } from '../../src/gen/prng.js';
+
+const METRICS = {
+  views: 'count(*)',
+  latency_sum: 'sum(latency_ms)',
+  latency_min: 'min(latency_ms)',
+  latency_max: 'max(latency_ms)',
+  unique_users: 'count(DISTINCT user_id)',
+  latency_p95: 'quantile_cont(latency_ms, 0.95)',
+};
+const tumbling: OracleTopology = {
+  source: { event_time: 'ts' },
+  dedup: { key: 'event_id', ttl: 60_000 } as { key: string },
+  window: { type: 'tumbling', size: 10, grace: 2 },
+  aggregate: { group_by: ['page'], metrics: METRICS },
+};
+const ev = (event_id: string, ts: number | null, page: string, latency_ms: number, user_id = 'u1') => ({ event_id, ts, page, latency_ms, user_id });
+
+describe('oracle, by hand', () => {
+  it('tumbling: invalid, duplicate (also across partitions), out of order, late, closed and pending windows', () => {
+    const p0: OracleRecord[] = [
+      { offset: 0, event: ev('a', 1, 'x', 10, 'u1') },
+      { offset: 1, event: null }, // undecodable
+      { offset: 2, event: ev('b', 5, 'x', 20, 'u2') },
+      { offset: 3, event: ev('c', 3, 'y', 30, 'u1') }, // out of order, within grace
+      { offset: 4, event: ev('a', 1, 'x', 10, 'u1') }, // duplicate of offset 0
+      { offset: 5, event: ev('d', 12, 'x', 40) }, // stream time 12 closes [0,10): 10 + 2 <= 12
+      { offset: 6, event: ev('e', 9, 'x', 50) }, // its only window is closed: late
+      { offset: 7, event: ev('f', 25, 'x', 60) }, // closes [10,20); [20,30) stays open
+      { offset: 8, event: ev('g', null, 'x', 1) }, // no event time: dead letter
+    ];
+    const p1: OracleRecord[] = [
+      { offset: 0, event: ev('h', 4, 'x', 7, 'u9') },
+      { offset: 1, event: ev('b', 5, 'x', 20, 'u2') }, // seen in partition 0 first
+    ];
+    const r = oracle(new Map([[1, p1], [0, p0]]), tumbling);
+    expect(r.windows).toEqual([
+      { partition: 0, start: 0, end: 10, group: { page: 'x' }, offsets: [0, 2], metrics: { views: 2, latency_sum: 30, latency_min: 10, latency_max: 20, unique_users: 2, latency_p95: 19.5 } },
+      { partition: 0, start: 0, end: 10, group: { page: 'y' }, offsets: [3], metrics: { views: 1, latency_sum: 30, latency_min: 30, latency_max: 30, unique_users: 1, latency_p95: 30 } },
+      { partition: 0, start: 10, end: 20, group: { page: 'x' }, offsets: [5], metrics: { views: 1, latency_sum: 40, latency_min: 40, latency_max: 40, unique_users: 1, latency_p95: 40 } },
+    ]);
+    expect(r.pending.map((w) => [w.partition, w.start, w.offsets])).toEqual([[0, 20, [7]], [1, 0, [0]]]);
+    expect(r.deadLetters).toEqual([{ partition: 0, offset: 1 }, { partition: 0, offset: 8 }]);
+    expect(r.late).toEqual([{ partition: 0, offset: 6 }]);
+    expect(r.duplicates).toEqual([{ partition: 0, offset: 4 }, { partition: 1, offset: 1 }]);
+    expect([...r.streamTime]).toEqual([[0, 25], [1, 4]]);
+  });
+
+  it('hopping: a record joins only its open windows, and is late only when all are closed', () => {
+    const topo: OracleTopology = { ...tumbling, dedup: undefined, window: { type: 'hopping', size: 10, advance: 5, grace: 0 }, aggregate: { group_by: [], metrics: { n: 'count(*)' } } };
+    const recs = [7, 11, 8, 16, 9].map((ts, offset) => ({ offset, event: { ts } }));
+    const r = oracle(new Map([[0, recs]]), topo);
+    expect(r.windows.map((w) => [w.start, w.end, w.offsets, w.metrics.n])).toEqual([[0, 10, [0], 1], [5, 15, [0, 1, 2], 3]]);
+    expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[10, [1, 3]], [15, [3]]]);
+    expect(r.late).toEqual([{ partition: 0, offset: 4 }]);
+  });
+
+  it('quantile_cont interpolates at (n - 1) * q', () => {
+    expect(quantileCont([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantileCont([4, 1, 3, 2], 0.95)).toBeCloseTo(3.85, 12);
+    expect(quantileCont([7], 0.95)).toBe(7);
+  });
+});
+
+describe('oracle metrics agree with DuckDB', () => {
+  it('on random groups of ints, doubles and nulls', async () => {
+    const rng = new Rng(42);
+    const rows = Array.from({ length: 3000 }, () => ({
+      g: rng.int(0, 59),
+      i: rng.chance(0.1) ? null : rng.int(0, 1000),
+      d: rng.chance(0.1) ? null : rng.int(0, 100000) / 7,
+      u: `user-${rng.int(0, 30)}`,
+    }));
+    const exprs = ['count(*)', 'count(i)', 'sum(i)', 'min(i)', 'max(d)', 'count(DISTINCT u)', 'quantile_cont(i, 0.95)', 'quantile_cont(d, 0.95)', 'quantile_cont(d, 0.333)', 'median(i)'];
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    try {
+      await con.run('CREATE TABLE t (g INTEGER, i INTEGER, d DOUBLE, u VARCHAR)');
+      const appender = await con.createAppender('t');
+      for (const r of rows) {
+        appender.appendInteger(r.g);
+        if (r.i === null) appender.appendNull(); else appender.appendInteger(r.i);
+        if (r.d === null) appender.appendNull(); else appender.appendDouble(r.d);
+        appender.appendVarchar(r.u);
+        appender.endRow();
+      }
+      appender.closeSync();
+      const reader = await con.runAndReadAll(`SELECT g, ${exprs.join(', ')} FROM t GROUP BY g ORDER BY g`);
+      const fns = exprs.map(parseMetric);
+      for (const row of reader.getRows()) {
+        const group = rows.filter((r) => r.g === Number(row[0]));
+        const expected = row.slice(1).map((v) => (v === null ? null : Number(v)));
+        expect(fns.map((f) => f(group))).toEqual(expected);
+      }
+      expect(reader.getRows()).toHaveLength(60);
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
+  });
+});
