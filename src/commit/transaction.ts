@@ -70,13 +70,15 @@ export class TaskTransaction {
     await this.open().send({ topic, messages, acks: -1 });
   }
 
-  async commit(offsets: OffsetCommit): Promise<void> {
+  /** `beforeEnd` runs between sendOffsets and EndTxn (a crash point for failure tests). */
+  async commit(offsets: OffsetCommit, beforeEnd?: () => void): Promise<void> {
     const txn = this.open();
     this.to('committing');
     await txn.sendOffsets({
       consumerGroupId: offsets.groupId,
       topics: [{ topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: String(offsets.offset), metadata: offsets.metadata } as { partition: number; offset: string }] }],
     });
+    beforeEnd?.();
     await txn.commit();
     this.txn = undefined;
     this.to('fenced-in');

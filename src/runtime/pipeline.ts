@@ -25,6 +25,7 @@ import type { ClosedWindows } from '../sink/types.js';
 import type { TimeWindow } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import type { ReplicaContext } from './context.js';
+import { crashPoint } from './faults.js';
 import { withDependency } from './outage.js';
 import type { Task } from './task.js';
 
@@ -72,6 +73,7 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
 
   // 4. open-window rows into DuckDB (Appender)
   await task.table.append(rows);
+  crashPoint('after-append');
 
   const restored = messages.filter((m) => restoring(Number(m.offset))).length;
   task.nextOffset = lastOffset + 1;
@@ -129,12 +131,16 @@ async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters:
       staging: windows.length > 0 ? token : undefined,
     });
     const offset = task.windows.lowWaterMark(task.nextOffset);
-    await task.txn.commit({ groupId: spec.source.group, topic: spec.source.topic, partition: task.partition, offset, metadata: checkpoint });
+    await task.txn.commit({ groupId: spec.source.group, topic: spec.source.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
+    crashPoint('after-commit');
     ctx.metrics.transaction('committed');
 
     // 8. after the commit: publish files, forget closed windows
     if (windows.length > 0) {
-      for (const sink of ctx.sinks) await sink.publish?.(task.partition, token, windows);
+      for (const sink of ctx.sinks) {
+        await sink.publish?.(task.partition, token, windows);
+        crashPoint('mid-publish');
+      }
       await task.table.drop(windows);
       for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
     }

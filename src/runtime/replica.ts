@@ -21,7 +21,13 @@ import type { ReplicaContext } from './context.js';
 import { ensureTopics, sourcePartitions } from './topics.js';
 
 export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
-export interface ReplicaOptions { port?: number; stateDir?: string; log: Logger }
+export interface ReplicaOptions {
+  port?: number;
+  stateDir?: string;
+  log: Logger;
+  /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
+  onFatal?: (err: Error) => void;
+}
 export interface Replica { port: number; ready(): boolean; assigned(): number[]; stop(): Promise<void> }
 
 /**
@@ -82,8 +88,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       readUncommitted: false,
       maxWaitTimeInMs: spec.batch.max_wait,
       maxBytesPerPartition: 4 << 20,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: spec.source.session_timeout,
+      heartbeatInterval: Math.min(3_000, Math.floor(spec.source.session_timeout / 3)),
       rebalanceTimeout: 60_000,
     });
     const source = new Source(ctx, consumer);
@@ -94,7 +100,13 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       abort.abort();
       await source.stop();
     });
-    await source.start();
+    await source.start(
+      opts.onFatal ??
+        ((err) => {
+          log.fatal({ err: err.message }, 'the consumer crashed and will not restart: exiting');
+          void close().finally(() => process.exit(1));
+        }),
+    );
     log.info({ group: spec.source.group, source: spec.source.topic, partitions, stateDir: opts.stateDir ?? tmpdir() }, 'replica running');
     return { port: health.port, ready: () => source.ready(), assigned: () => source.assigned(), stop: close };
   } catch (err) {

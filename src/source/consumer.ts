@@ -19,8 +19,12 @@ export class Source {
 
   constructor(private readonly ctx: ReplicaContext, private readonly consumer: Consumer) {}
 
-  async start(): Promise<void> {
+  /** `onFatal` runs when kafkajs gives up on the consumer (it restarts itself on retriable crashes). */
+  async start(onFatal: (err: Error) => void): Promise<void> {
     const { spec } = this.ctx.topology;
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) onFatal(e.payload.error);
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const parts = (e.payload.memberAssignment[spec.source.topic] ?? []) as number[];
       this.assign(parts);
@@ -133,6 +137,7 @@ export class Source {
       slot.fenced = true;
       return;
     }
+    if (ctx.signal.aborted) return; // shutting down: the next owner restores it
     if (this.slots.get(task.partition) === slot) this.slots.set(task.partition, this.newSlot(task.partition, sleep(500)));
   }
 

@@ -35,6 +35,7 @@ const Source = z.strictObject({
     schema: z.string().min(1).describe('Reader schema file (.avsc), relative to the topology file'),
   }),
   event_time: FieldName.describe('Field holding event time: long millis or timestamp-millis'),
+  session_timeout: Duration.default(30_000).describe('Consumer group session timeout: how long a silent replica keeps its partitions'),
 });
 
 const Dedup = z.strictObject({
