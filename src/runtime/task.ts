@@ -17,7 +17,10 @@ import type { TaskTable } from '../window/duck-state.js';
 import type { ReplicaContext } from './context.js';
 
 export class Task {
-  /** Every offset below this one is reflected in the task's state (or was committed before it). */
+  /**
+   * Every offset below this one is reflected in the task's state (or was committed before it).
+   * -1 for a partition the group never committed: the consumer's start (earliest/latest) decides.
+   */
   nextOffset: number;
   /** Records below this offset were processed before the restart: rebuild state, emit nothing. */
   readonly restoreUntil: number;
@@ -35,8 +38,8 @@ export class Task {
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
-    this.nextOffset = committedOffset ?? 0;
-    this.restoreUntil = checkpoint?.position ?? this.nextOffset;
+    this.nextOffset = committedOffset ?? -1;
+    this.restoreUntil = checkpoint?.position ?? -1;
     this.restoring = this.restoreUntil > this.nextOffset;
   }
 

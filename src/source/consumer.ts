@@ -99,6 +99,7 @@ export class Source {
       return;
     }
     const first = Number(batch.messages[0]?.offset ?? batch.firstOffset());
+    if (task.nextOffset < 0) task.nextOffset = first; // nothing committed yet: start where the consumer starts
     if (first > task.nextOffset && !slot.sought) {
       // the consumer is ahead of the committed low-water mark (a failed batch, or a commit that
       // landed after the group fetched offsets): go back once; a gap after that is control records

@@ -32,10 +32,11 @@ async function main(cmd: string | undefined): Promise<number> {
   }
 }
 
+// exit explicitly: a client library's stray retry timer must not keep a finished command alive
 main(process.argv[2]).then(
-  (code) => { process.exitCode = code; },
+  (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`stack ${process.argv[2]}: ${isSluiceError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -3,6 +3,7 @@
  * that creates and loads __transaction_state and __consumer_offsets, so no test sees
  * "The coordinator is loading" (see ../shared/stack/README.md).
  */
+import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 
 const PROBE_TOPIC = 'sluice-stack-probe';
@@ -27,7 +28,9 @@ export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
 /** One attempt: join a consumer group, then commit a transaction with sendOffsets; every client closed. */
 async function probeOnce(kafka: Kafka): Promise<void> {
   const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId: PROBE_TOPIC });
+  // a crashed probe consumer must not restart itself after we gave up on it (it would keep the process alive)
+  const groupId = `${PROBE_TOPIC}-${randomUUID().slice(0, 8)}`; // fresh per attempt: no stale member to wait for
+  const consumer = kafka.consumer({ groupId, retry: { retries: 5, restartOnFailure: async () => false } });
   const producer = kafka.producer({
     transactionalId: PROBE_TOPIC,
     idempotent: true,
@@ -41,7 +44,10 @@ async function probeOnce(kafka: Kafka): Promise<void> {
     }
     await consumer.connect();
     await consumer.subscribe({ topics: [PROBE_TOPIC] });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    const joined = new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+      consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+    });
     await consumer.run({ eachMessage: async () => undefined });
     await joined;
     await consumer.disconnect();
@@ -49,7 +55,7 @@ async function probeOnce(kafka: Kafka): Promise<void> {
     const tx = await producer.transaction();
     try {
       await tx.send({ topic: PROBE_TOPIC, messages: [{ value: 'ready' }] });
-      await tx.sendOffsets({ consumerGroupId: PROBE_TOPIC, topics: [{ topic: PROBE_TOPIC, partitions: [{ partition: 0, offset: '0' }] }] });
+      await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: PROBE_TOPIC, partitions: [{ partition: 0, offset: '0' }] }] });
       await tx.commit();
     } catch (e) {
       await tx.abort().catch(() => undefined);
