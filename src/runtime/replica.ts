@@ -54,7 +54,9 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
   try {
     const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
     const admin = kafka.admin();
-    await admin.connect();
+    await admin.connect().catch((err: Error) => {
+      throw new SluiceError('KAFKA_UNAVAILABLE', `cannot reach Kafka at ${endpoints.brokers.join(',')} (${err.message}); check KAFKA_BROKERS, or run \`npm run stack:up\``, {}, { cause: err });
+    });
     closers.push(() => admin.disconnect());
     const partitions = await sourcePartitions(admin, topology);
 

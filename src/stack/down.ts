@@ -4,11 +4,9 @@
  */
 import { type ServiceName, SERVICES, stackConfig } from './config.js';
 import { readEnvFile, writeEnvFile } from './env-file.js';
-import { kafkaAnswers } from './kafka-probe.js';
+import { ENV_KEY, serviceAnswers } from './live.js';
 import { stackLogger, timed } from './log.js';
 import { isOurs, stopPid } from './processes.js';
-import { redisAnswers } from './redis.js';
-import { registryAnswers } from './registry.js';
 import { readState, updateState } from './state.js';
 import type { StackOptions } from './up.js';
 
@@ -41,7 +39,7 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<ServiceNam
   if (Object.keys(left).length === 0) writeEnvFile(cfg.stackDir, {});
   else {
     const env = readEnvFile(cfg.stackDir);
-    for (const s of wanted) delete env[s === 'kafka' ? 'KAFKA_BROKERS' : s === 'registry' ? 'SCHEMA_REGISTRY_URL' : 'REDIS_URL'];
+    for (const s of wanted) delete env[ENV_KEY[s]];
     writeEnvFile(cfg.stackDir, env);
   }
   return stopped;
@@ -59,7 +57,7 @@ export async function stackStatus(opts: StackOptions = {}): Promise<ServiceStatu
     const ours = p !== undefined && isOurs(p.pid, p.marker);
     const endpoint = ours ? p.endpoint : endpoints[s];
     if (!endpoint) return { service: s, up: false, owner: 'none' };
-    const up = s === 'kafka' ? await kafkaAnswers(endpoint.split(',')) : s === 'registry' ? await registryAnswers(endpoint) : await redisAnswers(endpoint);
+    const up = await serviceAnswers(s, endpoint);
     return { service: s, up, endpoint, ...(ours ? { pid: p.pid } : {}), owner: ours ? 'stack' : 'external' };
   }));
 }

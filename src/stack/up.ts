@@ -6,13 +6,13 @@
 import { SluiceError } from '../errors.js';
 import { type ServiceName, type StackConfig, stackConfig } from './config.js';
 import { type StackEnv, envFilePath, writeEnvFile } from './env-file.js';
-import { kafkaAnswers } from './kafka-probe.js';
 import { startKafka } from './kafka.js';
 import { type StackLog, stackLogger, timed } from './log.js';
 import { assertPortFree } from './ports.js';
 import { stopPid, waitFor } from './processes.js';
 import { redisAnswers, startRedis } from './redis.js';
-import { registryAnswers, startRegistry } from './registry.js';
+import { startRegistry } from './registry.js';
+import { ENV_KEY, serviceAnswers } from './live.js';
 import { type OwnedProcess, runningOwned, updateState } from './state.js';
 
 export interface StackOptions { cwd?: string; env?: NodeJS.ProcessEnv; log?: StackLog }
@@ -28,9 +28,7 @@ export interface StackUpResult {
   envFile: string;
 }
 
-const ENV_KEY = { kafka: 'KAFKA_BROKERS', registry: 'SCHEMA_REGISTRY_URL', redis: 'REDIS_URL' } as const;
-const answers = (s: ServiceName, endpoint: string): Promise<boolean> =>
-  s === 'kafka' ? kafkaAnswers(endpoint.split(',')) : s === 'registry' ? registryAnswers(endpoint) : redisAnswers(endpoint);
+const answers = serviceAnswers;
 
 /** A live endpoint that needs no start, or undefined. */
 async function findLive(cfg: StackConfig, s: ServiceName, log: StackLog): Promise<Omit<ServiceUp, 'service'> | undefined> {
