@@ -2,8 +2,10 @@
  * Apache Kafka 4.1 in KRaft mode (one combined broker + controller on loopback) from the Maven
  * Central jars that stack/kafka.pom.xml resolves; recipe in ../shared/stack/README.md.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SluiceError } from '../errors.js';
 import { DEPENDENCY_PLUGIN, ensureCached, exec, mvn } from './cache.js';
 import { KAFKA_VERSION, type StackConfig } from './config.js';
@@ -13,12 +15,15 @@ import type { StackLog } from './log.js';
 import { spawnDetached, tail, waitFor } from './processes.js';
 import type { OwnedProcess } from './state.js';
 
+// relative to this file, so it resolves from src/stack and from dist/stack alike
+const POM = fileURLToPath(new URL('../../stack/kafka.pom.xml', import.meta.url));
+
 /** The broker's jars, resolved once into the cache (~3 s when ~/.m2 holds them). */
 export async function kafkaLib(cfg: StackConfig, log: StackLog): Promise<string> {
   const dir = join(cfg.cacheDir, `kafka-${KAFKA_VERSION}`);
   const { built } = await ensureCached(dir, async (tmp) => {
     log(`kafka: resolving broker jars with Maven into ${dir}/lib`);
-    await mvn(['-f', join(cfg.repoRoot, 'stack', 'kafka.pom.xml'), `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+    await mvn(['-f', POM, `${DEPENDENCY_PLUGIN}:copy-dependencies`,
       `-DoutputDirectory=${join(tmp, 'lib')}`, '-DincludeScope=runtime'], 'resolving the Kafka jars');
   });
   if (!built) log(`kafka: jars cached in ${dir}/lib`);
@@ -60,6 +65,14 @@ logger.raft.name = kafka.server.KafkaRaftServer
 logger.raft.level = INFO
 `;
 
+/** What `kafka-storage.sh random-uuid` prints (16 random bytes, base64url), without a JVM start. */
+function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id; // Kafka's Uuid.randomUuid() avoids a leading '-' (it reads as a CLI flag)
+  }
+}
+
 /** Formats the data dir once; again only when the ports it was formatted for changed. */
 async function formatOnce(cfg: StackConfig, java: string, lib: string, dir: string, props: string, log: StackLog): Promise<void> {
   const dataDir = join(dir, 'data');
@@ -69,7 +82,7 @@ async function formatOnce(cfg: StackConfig, java: string, lib: string, dir: stri
   if (formatted) return;
   rmSync(dataDir, { recursive: true, force: true });
   const cp = join(lib, '*');
-  const clusterId = (await exec(java, ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], 'kafka random-uuid')).trim();
+  const clusterId = randomClusterId();
   await exec(java, ['-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], 'formatting the Kafka storage');
   writeFileSync(stampFile, stamp);
   log(`kafka: formatted ${dataDir} (cluster ${clusterId})`);

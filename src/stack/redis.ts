@@ -37,7 +37,7 @@ export function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
   });
 }
 
-export async function startRedis(cfg: StackConfig, log: StackLog): Promise<OwnedProcess> {
+export async function startRedis(cfg: StackConfig, log: StackLog, onSpawn: (p: OwnedProcess) => void): Promise<OwnedProcess> {
   const dir = join(cfg.stackDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -51,10 +51,12 @@ export async function startRedis(cfg: StackConfig, log: StackLog): Promise<Owned
     return n > 0 && isAlive(n) ? n : undefined;
   }, 50);
   const endpoint = `redis://127.0.0.1:${port}`;
+  // redis rewrites its process title to "redis-server 127.0.0.1:<port>"
+  const proc: OwnedProcess = { pid, marker: `redis-server 127.0.0.1:${port}`, endpoint, ports: [port], log: logFile, startedAt: new Date().toISOString() };
+  onSpawn(proc);
   await waitFor(`PONG from ${endpoint}`, 10_000, async () => ((await redisAnswers(endpoint)) ? true : undefined), 100).catch(() => {
     throw new SluiceError('STACK_START_FAILED', `redis-server on port ${port} does not answer PING; ${logFile}:\n${tail(logFile)}`, { service: 'redis' });
   });
   log(`redis: started redis-server pid ${pid} on ${endpoint}`);
-  // redis rewrites its process title to "redis-server 127.0.0.1:<port>"
-  return { pid, marker: `redis-server 127.0.0.1:${port}`, endpoint, ports: [port], log: logFile, startedAt: new Date().toISOString() };
+  return proc;
 }

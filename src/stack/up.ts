@@ -79,10 +79,11 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   for (const s of toStart) await checkPorts(cfg, s);
 
   const spawned: OwnedProcess[] = [];
+  // recorded as soon as spawned, so a failed or interrupted `up` can still be cleaned up by `down`
   const record = (s: ServiceName) => (p: OwnedProcess): void => { spawned.push(p); updateState(cfg.stackDir, s, p); };
+  const starters = { kafka: startKafka, registry: startRegistry, redis: startRedis };
   const start = async (s: ServiceName): Promise<ServiceUp> => {
-    const [p, took] = await timed(() =>
-      s === 'kafka' ? startKafka(cfg, log, record(s)) : s === 'registry' ? startRegistry(cfg, log, record(s)) : startRedis(cfg, log).then((r) => (record(s)(r), r)));
+    const [p, took] = await timed(() => starters[s](cfg, log, record(s)));
     log(`${s}: ready at ${p.endpoint} in ${took}`);
     return { service: s, endpoint: p.endpoint, source: 'started', pid: p.pid };
   };
