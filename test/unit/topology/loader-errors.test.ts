@@ -72,6 +72,7 @@ describe('topology errors name file, line, column, field and value', () => {
     const text = withLine(11, '  type: session', withLine(12, '  gap: 30m', withLine(9, '  ttl: 30m')));
     expect(await errorLines(text)).toEqual([
       'f.yaml:9:8: dedup.ttl: must be longer than window.gap + window.grace = 1802s; a duplicate arriving after its key expired would be counted twice (got "30m")',
+      'f.yaml:11:9: window.type: session windows are not supported by this version of sluice yet; use tumbling or hopping (got "session")',
     ]);
   });
 
