@@ -1,0 +1,129 @@
+/**
+ * One `sluice run` replica as a child process, measured from outside: its /metrics every
+ * POLL_MS for progress and the batch histogram, /proc/<pid>/stat for its CPU alone.
+ * The clock starts at the first scrape that shows processed records and stops at the first one
+ * where every preloaded record is counted (decoded + dead_lettered: each input record is counted
+ * once, at decode, in src/runtime/pipeline.ts). Committed offsets cannot mark the end: they stay at
+ * the low-water mark of the windows still open.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { cpuSeconds } from './proc.js';
+import { histogramOf, parseProm, sumOf, type Histogram, type Sample } from './prom.js';
+
+// every scrape costs the replica ~1 ms of CPU (/metrics with default metrics); 200 ms keeps that under 1 %
+const POLL_MS = 200;
+
+export interface SluiceRunOptions {
+  topologyFile: string;
+  events: number;
+  env: NodeJS.ProcessEnv;
+  /** Folder for the child's log (and CPU profile). */
+  dir: string;
+  timeoutMs: number;
+  /** Write a V8 CPU profile of the replica (node --cpu-prof) into `dir`/profile. */
+  profile: boolean;
+}
+
+export interface SluiceResult {
+  events: number;
+  seconds: number;
+  cpuSeconds: number;
+  batchSeconds: Histogram;
+  batchRecords: Histogram;
+  transactions: number;
+  windowsEmitted: number;
+  outcomes: Record<string, number>;
+  logFile: string;
+  profileDir?: string;
+}
+
+export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
+  const logFile = join(opts.dir, 'sluice.log');
+  const profileDir = opts.profile ? join(opts.dir, 'profile') : undefined;
+  // --cpu-prof is refused in NODE_OPTIONS ("not allowed"), so it goes on node's own command line
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/sluice.js', 'run', opts.topologyFile, '--port', '0'], {
+    env: { ...opts.env, LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logFile);
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  try {
+    const port = await metricsPort(child, opts.timeoutMs);
+    const scrape = async (): Promise<Sample[]> => parseProm(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    const processed = (s: Sample[]) => sumOf(s, 'sluice_records_total', { outcome: 'decoded' }) + sumOf(s, 'sluice_records_total', { outcome: 'dead_lettered' });
+    const deadline = Date.now() + opts.timeoutMs;
+    let start: { t: number; cpu: number; n: number } | undefined;
+    let last: Sample[] = [];
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`sluice exited with code ${child.exitCode} before draining the topic; see ${logFile}`);
+      if (Date.now() > deadline) throw new Error(`sluice did not drain ${opts.events} events within ${opts.timeoutMs / 1000} s (last count ${processed(last)}); see ${logFile}`);
+      const t = performance.now();
+      const cpu = cpuSeconds(child.pid!);
+      last = await scrape();
+      const n = processed(last);
+      if (start === undefined && n > 0) start = { t, cpu, n };
+      if (start !== undefined && n >= opts.events) {
+        const outcomes: Record<string, number> = {};
+        for (const o of ['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']) outcomes[o] = sumOf(last, 'sluice_records_total', { outcome: o });
+        return {
+          events: n - start.n,
+          seconds: (t - start.t) / 1000,
+          cpuSeconds: cpu - start.cpu,
+          batchSeconds: histogramOf(last, 'sluice_batch_duration_seconds'),
+          batchRecords: histogramOf(last, 'sluice_batch_records'),
+          transactions: sumOf(last, 'sluice_transactions_total', { result: 'committed' }),
+          windowsEmitted: sumOf(last, 'sluice_windows_emitted_total', { sink: 'topic' }),
+          outcomes,
+          logFile,
+          profileDir,
+        };
+      }
+      await sleep(POLL_MS);
+    }
+  } finally {
+    await stop(child);
+    log.end();
+  }
+}
+
+/** The port from the log line "metrics on http://…:<port>/metrics". */
+function metricsPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => done(new Error(`sluice printed no "metrics on" line within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const m = /metrics on http:\/\/[^:\s]+:(\d+)\/metrics/.exec(buffered);
+      if (m) done(undefined, Number(m[1]));
+      else if (buffered.length > 1 << 20) buffered = buffered.slice(-4096);
+    };
+    const onExit = (code: number | null) => done(new Error(`sluice exited with code ${code} before serving /metrics:\n${buffered.slice(-2000)}`));
+    const done = (err?: Error, port?: number) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(port!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+/** SIGTERM (a clean exit writes the CPU profile), SIGKILL after 30 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
