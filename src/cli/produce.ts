@@ -4,7 +4,7 @@
  * stderr and a summary line on stdout. prepareSource and sendGenerated are shared with the test
  * helper test/support/input.ts.
  */
-import { Kafka, Partitioners, logLevel, type Admin, type PartitionMetadata, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
 import { SchemaSource } from '../decode/registry.js';
 import { SluiceError } from '../errors.js';
 import { checkShares, parseCount, parseRate, parseShare, parseTimestamp } from '../gen/args.js';
@@ -12,6 +12,7 @@ import { generate, incompatibleSchema, type GeneratedMessage, type GeneratorOpti
 import { emptyCounts, progressLine, summaryLine, tally } from '../gen/progress.js';
 import { rolesFromTopology, type TopologyRoles } from '../gen/topology.js';
 import { loadTopology } from '../topology/loader.js';
+import { keyPartitioner } from '../sink/partitioner.js';
 import { cliEndpoints } from './endpoints.js';
 
 export interface ProduceOptions {
@@ -191,26 +192,6 @@ export async function sendGenerated(producer: Producer, opts: SendOptions): Prom
   await Promise.all(inFlight);
 }
 
-/** kafkajs' DefaultPartitioner (murmur2 of the key, as the Java client) applied ahead of the send. */
-export function keyPartitioner(topic: string, partitions: number): (key: string) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  const cache = new Map<string, number>(); // murmur2 per message is a fifth of the send cost; keys repeat
-  return (key) => {
-    let p = cache.get(key);
-    if (p === undefined) {
-      if (cache.size >= 100_000) cache.clear();
-      cache.set(key, (p = partitioner({ topic, partitionMetadata, message: { key, value: null } })));
-    }
-    return p;
-  };
-}
 
 /** A redrawn bar on a terminal, a plain line every 5 s otherwise; `undefined` ends it. */
 function progressReporter(total: number, started: number): (done: number | undefined) => void {

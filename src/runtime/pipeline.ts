@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
-import { dedupBatch } from '../dedup/batch.js';
+import { positionOf } from '../dedup/keys.js';
 import { deadLetter, lateRecord } from '../sink/headers.js';
 import type { ClosedWindows } from '../sink/types.js';
 import type { TimeWindow } from '../window/kinds.js';
@@ -50,13 +50,12 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
     else if (!restoring(offset)) deadLetters.push(deadLetter(src, m, r.error, r.error.code === 'MISSING_EVENT_TIME' || r.error.code === 'MISSING_DEDUP_KEY' ? 'validate' : 'decode'));
   }
 
-  // 2. deduplicate: first occurrence by offset within the batch, then against Redis
+  // 2. deduplicate: first occurrence by offset within the batch, then against Redis (admit does both)
   let fresh = valid;
   if (ctx.dedup) {
-    const entries = valid.map((d) => ({ key: d.dedupKey!, position: `${task.partition}:${d.offset}` }));
-    const { firsts } = dedupBatch(entries);
-    const admitted = await withDependency(ctx, 'redis', () => ctx.dedup!.admit(firsts.map((i) => entries[i]!)));
-    fresh = firsts.filter((_, j) => admitted[j]).map((i) => valid[i]!);
+    const entries = valid.map((d) => ({ key: d.dedupKey!, position: positionOf(task.partition, d.offset) }));
+    const admitted = await withDependency(ctx, 'redis', () => ctx.dedup!.admit(entries));
+    fresh = valid.filter((_, i) => admitted[i]);
   }
 
   // 3. windows, stream time advanced record by record in offset order

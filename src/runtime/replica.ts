@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { SchemaSource } from '../decode/registry.js';
 import { createRedis, DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
-import { buildSinks } from '../sink/registry.js';
+import { buildSinks, sinkTopics } from '../sink/registry.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -18,7 +18,7 @@ import { columnsFromAvro } from '../window/columns.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
 import type { ReplicaContext } from './context.js';
-import { ensureTopics, sourcePartitions } from './topics.js';
+import { ensureTopics, partitionCount, sourcePartitions } from './topics.js';
 
 export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
 export interface ReplicaOptions {
@@ -81,9 +81,9 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const metrics = topologyMetrics(registry, spec.name);
     const abort = new AbortController();
     const ctx: ReplicaContext = { topology, kafka, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal };
-    ctx.sinks = await buildSinks({ topology, schemas, derivedOutputSchema });
-    const created = await ensureTopics(admin, topology, [...ctx.sinks.flatMap((s) => s.topics ?? []), spec.dead_letter, spec.late], partitions);
+    const created = await ensureTopics(admin, topology, [...sinkTopics(spec), spec.dead_letter, spec.late], partitions);
     if (created.length > 0) log.info({ topics: created }, 'created topics');
+    ctx.sinks = await buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) });
 
     const consumer = kafka.consumer({
       groupId: spec.source.group,

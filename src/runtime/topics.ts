@@ -12,6 +12,10 @@ export async function sourcePartitions(admin: Admin, topology: Topology): Promis
   if (!existing.includes(topic)) {
     throw new SluiceError('SOURCE_TOPIC_MISSING', `${topology.file}: source.topic: topic "${topic}" does not exist on the broker; create it, or run \`sluice produce ${topology.file}\` which creates it`, { topic });
   }
+  return partitionCount(admin, topic);
+}
+
+export async function partitionCount(admin: Admin, topic: string): Promise<number> {
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
   return meta.topics[0]?.partitions.length ?? 1;
 }

@@ -13,6 +13,8 @@ import type { Sink } from './types.js';
 export interface SinkContext {
   topology: Topology;
   schemas: SchemaSource;
+  /** Partition count of an existing topic. */
+  partitionsOf(topic: string): Promise<number>;
   /** Avro schema of the result rows, derived from the aggregate's columns. */
   derivedOutputSchema: Record<string, unknown>;
 }
@@ -24,7 +26,8 @@ const factories: { [K in keyof Sinks]-?: Factory<K> } = {
   async topic(cfg, ctx) {
     const schema = ctx.topology.outputSchema ?? ctx.derivedOutputSchema;
     const schemaId = await ctx.schemas.register(`${cfg.name}-value`, schema);
-    return topicSink({ topic: cfg.name, type: avro.Type.forSchema(schema as avro.Schema), schemaId, groupBy: ctx.topology.spec.aggregate.group_by });
+    const partitions = await ctx.partitionsOf(cfg.name);
+    return topicSink({ topic: cfg.name, partitions, type: avro.Type.forSchema(schema as avro.Schema), schemaId, groupBy: ctx.topology.spec.aggregate.group_by });
   },
   async parquet(cfg, ctx) {
     const { spec, dir } = ctx.topology;
@@ -32,6 +35,11 @@ const factories: { [K in keyof Sinks]-?: Factory<K> } = {
     return parquetSink({ root: resolve(dir, cfg.path), topology: spec.name, orphanAgeMs: 2 * spec.transaction_timeout });
   },
 };
+
+/** Topics the topology's sinks write to, created when missing before the sinks are built. */
+export function sinkTopics(spec: Topology['spec']): string[] {
+  return spec.sinks.topic ? [spec.sinks.topic.name] : [];
+}
 
 export async function buildSinks(ctx: SinkContext): Promise<Sink[]> {
   const sinks: Sink[] = [];

@@ -6,6 +6,7 @@
 import type avro from 'avsc';
 import type { Message } from 'kafkajs';
 import { encodeWire } from '../decode/wire.js';
+import { keyPartitioner } from './partitioner.js';
 import type { ClosedWindows, Sink } from './types.js';
 
 export function groupKey(row: Record<string, unknown>, groupBy: readonly string[]): string | null {
@@ -14,17 +15,17 @@ export function groupKey(row: Record<string, unknown>, groupBy: readonly string[
   return JSON.stringify(groupBy.map((f) => row[f] ?? null));
 }
 
-export interface TopicSinkOptions { topic: string; type: avro.Type; schemaId: number; groupBy: readonly string[] }
+export interface TopicSinkOptions { topic: string; partitions: number; type: avro.Type; schemaId: number; groupBy: readonly string[] }
 
 export function topicSink(opts: TopicSinkOptions): Sink {
+  const partitionOf = keyPartitioner(opts.topic, opts.partitions);
   return {
     kind: 'topic',
-    topics: [opts.topic],
     async messages(closed: ClosedWindows) {
-      const messages: Message[] = closed.rows.map((row) => ({
-        key: groupKey(row, opts.groupBy),
-        value: encodeWire(opts.schemaId, opts.type.toBuffer(row)),
-      }));
+      const messages: Message[] = closed.rows.map((row) => {
+        const key = groupKey(row, opts.groupBy);
+        return { key, partition: key === null ? undefined : partitionOf(key), value: encodeWire(opts.schemaId, opts.type.toBuffer(row)) };
+      });
       return [{ topic: opts.topic, messages }];
     },
   };

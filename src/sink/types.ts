@@ -26,7 +26,5 @@ export interface Sink {
   publish?(partition: number, token: string, windows: TimeWindow[]): Promise<void>;
   /** On assignment: roll forward the last checkpoint's pending outputs, remove dead staging. */
   recover?(partition: number, token: string | undefined, windows: TimeWindow[]): Promise<void>;
-  /** Topics this sink produces to, to be created when missing. */
-  readonly topics?: string[];
   close?(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { runBatch } from '../runtime/pipeline.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { Task } from '../runtime/task.js';
+import { partitionCount } from '../runtime/topics.js';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
@@ -30,7 +31,7 @@ export class Source {
       this.assign(parts);
     });
     await this.consumer.subscribe({ topic: spec.source.topic, fromBeginning: spec.source.start === 'earliest' });
-    const partitions = (await this.ctx.admin.fetchTopicMetadata({ topics: [spec.source.topic] })).topics[0]?.partitions.length ?? 1;
+    const partitions = await partitionCount(this.ctx.admin, spec.source.topic);
     await this.consumer.run({
       autoCommit: false, // offsets are committed only inside the tasks' transactions
       eachBatchAutoResolve: false,

@@ -70,12 +70,21 @@ export class ChunkBuilder {
     const ts = chunk.getColumnVector(cols + 1);
     const start = chunk.getColumnVector(cols + 2);
     const end = chunk.getColumnVector(cols + 3);
+    // a batch spans few windows: reuse their BigInts instead of allocating two per row
+    let w: TimeWindow | undefined;
+    let ws = 0n;
+    let we = 0n;
     for (let j = 0; j < n; j++) {
       const r = rows[from + j]!;
+      if (r.window !== w) {
+        w = r.window;
+        ws = BigInt(w.start);
+        we = BigInt(w.end);
+      }
       offset.setItem(j, BigInt(r.offset));
       ts.setItem(j, BigInt(r.ts));
-      start.setItem(j, BigInt(r.window.start));
-      end.setItem(j, BigInt(r.window.end));
+      start.setItem(j, ws);
+      end.setItem(j, we);
     }
     for (const v of [offset, ts, start, end]) v.flush();
     return chunk;

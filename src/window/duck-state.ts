@@ -16,6 +16,9 @@ export type { StateRow };
 
 // DuckDB's vector size: the most rows one data chunk holds
 const CHUNK_ROWS = 2048;
+/** Per-connection temporary table with the results of the windows being closed. */
+const CLOSED = 'closed_windows';
+const windowKey = (w: TimeWindow) => `${w.start}:${w.end}`;
 
 export class DuckState {
   private readonly tasks = new Set<TaskTable>();
@@ -48,6 +51,8 @@ export class TaskTable {
   onClose: () => void = () => {};
   private appender: DuckDBAppender | undefined;
   private closed = false;
+  /** Windows whose results the temporary table CLOSED holds. */
+  private aggregated = new Set<string>();
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -98,16 +103,25 @@ export class TaskTable {
     }
   }
 
-  /** Results of the given windows as plain JS values, ordered by window then group_by. */
+  /**
+   * Results of the given windows as plain JS values, ordered by window then group_by. They are
+   * computed once into a temporary table that writeParquet() then reads, so the metric SQL runs
+   * once per close whatever the number of sinks.
+   */
   async aggregate(windows: readonly TimeWindow[]): Promise<Array<Record<string, unknown>>> {
     if (windows.length === 0) return [];
-    const reader = await this.conn.runAndReadAll(this.aggregateSql(windows));
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(windows)}`);
+    this.aggregated = new Set(windows.map(windowKey));
+    const reader = await this.conn.runAndReadAll(`SELECT * FROM ${CLOSED}`);
     return reader.getRowObjectsJS().map(plainRow);
   }
 
-  /** One window's results as a Parquet file; returns the row count. */
+  /** One window's results as a Parquet file (from the last aggregate() when it covered the window); returns the row count. */
   async writeParquet(window: TimeWindow, file: string): Promise<number> {
-    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(this.aggregateSql([window]), file));
+    const query = this.aggregated.has(windowKey(window))
+      ? `SELECT * FROM ${CLOSED} WHERE window_start = ${window.start} AND window_end = ${window.end} ORDER BY ${sql.resultOrder(this.spec)}`
+      : this.aggregateSql([window]);
+    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(query, file));
     return Number(reader.getRows()[0]?.[0] ?? 0);
   }
 

@@ -51,8 +51,12 @@ export function aggregateSql(table: string, spec: AggregateSpec, windows: readon
   });
   const select = [...keys, '__wstart AS window_start', '__wend AS window_end', ...metrics].join(', ');
   const groupBy = [...keys, '__wstart', '__wend'].join(', ');
-  const orderBy = ['window_start', 'window_end', ...keys].join(', ');
-  return `SELECT ${select} FROM ${quoteIdent(table)} WHERE ${windowPredicate(windows)} GROUP BY ${groupBy} ORDER BY ${orderBy}`;
+  return `SELECT ${select} FROM ${quoteIdent(table)} WHERE ${windowPredicate(windows)} GROUP BY ${groupBy} ORDER BY ${resultOrder(spec)}`;
+}
+
+/** The order of result rows: by window, then group_by; a replay writes the same rows in the same order. */
+export function resultOrder(spec: AggregateSpec): string {
+  return ['window_start', 'window_end', ...spec.group_by.map(quoteIdent)].join(', ');
 }
 
 /**
