@@ -2,11 +2,21 @@
  * The `sluice` command line. Each subcommand lives in its own file and is imported lazily, so
  * `sluice validate` does not load kafkajs and DuckDB.
  */
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError } from '../errors.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0–65535 (0: any free port), got "${value}"`);
+  return n;
+}
 
 const program = new Command('sluice')
   .description('Streaming micro-batch processor on Kafka: decode, dedup, window, publish exactly once.')
+  .version(version)
   .showHelpAfterError();
 
 program
@@ -30,8 +40,8 @@ program
   .command('run')
   .description('Run one replica of a topology; replicas of one topology share the partitions')
   .argument('<topology>', 'topology YAML file')
-  .addOption(new Option('--port <port>', 'HTTP port for /metrics, /healthz, /readyz (default 9464, next free one if taken)').argParser(Number))
-  .addOption(new Option('--state-dir <dir>', 'folder for DuckDB state (default: a temporary folder)'))
+  .addOption(new Option('--port <port>', 'HTTP port for /metrics, /healthz, /readyz (default 9464, the next free one if taken; 0: any free port)').argParser(port))
+  .addOption(new Option('--state-dir <dir>', 'folder for the DuckDB file of open-window state (default: in memory; state is rebuilt from Kafka on restart either way)'))
   .action(async (file: string, opts: { port?: number; stateDir?: string }) => {
     const { runCommand } = await import('./run.js');
     await runCommand(file, opts);

@@ -2,7 +2,7 @@
  * One replica of a topology: connects the services, creates missing topics, registers the output
  * schema, serves /metrics and health, and runs the consumer group's tasks until stopped.
  */
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -70,8 +70,14 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
 
-    const duck = await DuckState.open(opts.stateDir ? join(opts.stateDir, `${spec.name}.duckdb`) : ':memory:');
-    closers.push(() => duck.close());
+    // one file per process: replicas sharing a state dir must not share DuckDB's lock; the state is
+    // rebuilt from Kafka at every start, so the file never outlives its process
+    const duckFile = opts.stateDir ? join(opts.stateDir, `${spec.name}-${process.pid}.duckdb`) : ':memory:';
+    const duck = await DuckState.open(duckFile);
+    closers.push(async () => {
+      await duck.close();
+      if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });
+    });
     const columns = columnsFromAvro(topology.valueSchema);
     const probe = await duck.task(-1, columns, spec.aggregate);
     const derivedOutputSchema = resultAvroSchema({ name: spec.sinks.topic?.name ?? spec.name, columns: await probe.resultColumns(), groupBy: spec.aggregate.group_by, readerSchema: topology.valueSchema }) as unknown as Record<string, unknown>;
@@ -109,7 +115,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
           void close().finally(() => process.exit(1));
         }),
     );
-    log.info({ group: spec.source.group, source: spec.source.topic, partitions, stateDir: opts.stateDir ?? tmpdir() }, 'replica running');
+    log.info({ group: spec.source.group, source: spec.source.topic, partitions, state: duckFile }, 'replica running');
     return { port: health.port, ready: () => source.ready(), assigned: () => source.assigned(), stop: close };
   } catch (err) {
     await close();
