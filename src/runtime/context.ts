@@ -7,11 +7,13 @@ import type { Sink } from '../sink/types.js';
 import type { TopologyMetrics } from '../telemetry/metrics.js';
 import type { Topology } from '../topology/loader.js';
 import type { Column } from '../window/columns.js';
+import type { KafkaLog } from './kafka-log.js';
 import type { DuckState } from '../window/duck-state.js';
 
 export interface ReplicaContext {
   topology: Topology;
   kafka: Kafka;
+  kafkaLog: KafkaLog;
   admin: Admin;
   schemas: SchemaSource;
   dedup: DedupStore | undefined;

@@ -133,6 +133,7 @@ async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters:
     await task.txn.commit({ groupId: spec.source.group, topic: spec.source.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
     crashPoint('after-commit');
     ctx.metrics.transaction('committed');
+    ctx.kafkaLog.recovered();
 
     // 8. after the commit: publish files, forget closed windows
     if (windows.length > 0) {

@@ -4,7 +4,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 import { SchemaSource } from '../decode/registry.js';
 import { createRedis, DedupStore } from '../dedup/redis-store.js';
@@ -18,6 +18,7 @@ import { columnsFromAvro } from '../window/columns.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
 import type { ReplicaContext } from './context.js';
+import { KafkaLog } from './kafka-log.js';
 import { ensureTopics, partitionCount, sourcePartitions } from './topics.js';
 
 export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
@@ -30,20 +31,6 @@ export interface ReplicaOptions {
 }
 export interface Replica { port: number; ready(): boolean; assigned(): number[]; stop(): Promise<void> }
 
-/**
- * kafkajs logs through pino at warn and above (its info level narrates every rejoin); its
- * per-response errors ("Response GroupCoordinator…") are retried by kafkajs itself: debug.
- */
-function kafkaLogger(log: Logger) {
-  const child = log.child({ component: 'kafkajs' });
-  return () => ({ level, log: entry }: LogEntry) => {
-    const { message, ...rest } = entry;
-    if (message.startsWith('Response ')) child.debug(rest, message);
-    else if (level <= logLevel.ERROR) child.error(rest, message);
-    else child.warn(rest, message);
-  };
-}
-
 export async function startReplica(topology: Topology, endpoints: Endpoints, opts: ReplicaOptions): Promise<Replica> {
   const { spec } = topology;
   const log = opts.log.child({ topology: spec.name });
@@ -52,7 +39,10 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: String(e) }, 'error while closing'));
   };
   try {
-    const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(log) });
+    const registry = createMetrics();
+    const metrics = topologyMetrics(registry, spec.name);
+    const kafkaLog = new KafkaLog(log, metrics);
+    const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
     const admin = kafka.admin();
     await admin.connect().catch((err: Error) => {
       throw new SluiceError('KAFKA_UNAVAILABLE', `cannot reach Kafka at ${endpoints.brokers.join(',')} (${err.message}); check KAFKA_BROKERS, or run \`npm run stack:up\``, {}, { cause: err });
@@ -83,10 +73,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const derivedOutputSchema = resultAvroSchema({ name: spec.sinks.topic?.name ?? spec.name, columns: await probe.resultColumns(), groupBy: spec.aggregate.group_by, readerSchema: topology.valueSchema }) as unknown as Record<string, unknown>;
     await probe.close();
 
-    const registry = createMetrics();
-    const metrics = topologyMetrics(registry, spec.name);
     const abort = new AbortController();
-    const ctx: ReplicaContext = { topology, kafka, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal };
+    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal };
     const created = await ensureTopics(admin, topology, [...sinkTopics(spec), spec.dead_letter, spec.late], partitions);
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     ctx.sinks = await buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) });
