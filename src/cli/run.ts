@@ -1,26 +1,19 @@
 /**
  * `sluice run <topology>`: one replica until SIGTERM/SIGINT. The first signal stops fetching,
- * lets in-flight batches finish (or abort), leaves the group and closes every client, then exits 0;
- * a second signal exits at once.
+ * lets in-flight batches finish (or abort), leaves the group and closes every client, then exits 0
+ * (also when it arrives while the replica is still starting); a second signal exits at once.
  */
-import { startReplica } from '../runtime/replica.js';
+import { startReplica, type Replica } from '../runtime/replica.js';
 import { createLogger } from '../telemetry/logger.js';
 import { loadTopology } from '../topology/loader.js';
 import { cliEndpoints } from './endpoints.js';
 
 export async function runCommand(file: string, opts: { port?: number; stateDir?: string }): Promise<void> {
   const log = createLogger();
-  const topology = await loadTopology(file);
-  const replica = await startReplica(topology, cliEndpoints(topology.spec.dedup !== undefined), { ...opts, log });
+  let replica: Replica | undefined;
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    stopping = true;
-    log.info({ signal }, 'stopping: finishing in-flight batches, leaving the group');
-    replica.stop().then(
+  const stop = () =>
+    (replica?.stop() ?? Promise.resolve()).then(
       () => {
         log.info('stopped');
         process.exit(0);
@@ -30,7 +23,19 @@ export async function runCommand(file: string, opts: { port?: number; stateDir?:
         process.exit(1);
       },
     );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight batches, leaving the group');
+    if (replica) void stop(); // else: stopped as soon as the start finishes
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+
+  const topology = await loadTopology(file);
+  replica = await startReplica(topology, cliEndpoints(topology.spec.dedup !== undefined), { ...opts, log });
+  if (stopping) await stop();
 }

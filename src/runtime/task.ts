@@ -45,7 +45,7 @@ export class Task {
 
   static async start(ctx: ReplicaContext, partition: number): Promise<Task> {
     const { spec } = ctx.topology;
-    const log = ctx.log.child({ topology: spec.name, partition });
+    const log = ctx.log.child({ partition }); // ctx.log carries the topology already
     const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout);
     await txn.fence(); // 1
     const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2

@@ -4,7 +4,8 @@
  * (measured on the page-view shape). One converter per column, chosen once from its DuckDB type
  * (columns.ts produces BOOLEAN, INTEGER, BIGINT, FLOAT, DOUBLE, VARCHAR, BLOB).
  */
-import { BIGINT, BLOB, BOOLEAN, DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, VARCHAR, blobValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { endianness } from 'node:os';
+import { BIGINT, BLOB, BOOLEAN, DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, VARCHAR, blobValue, type DuckDBType, type DuckDBValue, type DuckDBVector } from '@duckdb/node-api';
 import { SluiceError } from '../errors.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
@@ -70,25 +71,58 @@ export class ChunkBuilder {
     const ts = chunk.getColumnVector(cols + 1);
     const start = chunk.getColumnVector(cols + 2);
     const end = chunk.getColumnVector(cols + 3);
-    // a batch spans few windows: reuse their BigInts instead of allocating two per row
-    let w: TimeWindow | undefined;
-    let ws = 0n;
-    let we = 0n;
-    for (let j = 0; j < n; j++) {
-      const r = rows[from + j]!;
-      if (r.window !== w) {
-        w = r.window;
-        ws = BigInt(w.start);
-        we = BigInt(w.end);
+    const words = [offset, ts, start, end].map((v) => int64Words(v, n));
+    if (words.every((w) => w !== undefined)) {
+      // no BigInt per value: write each int64 as two 32-bit words (little-endian, checked below)
+      const [o, t, s, e] = words as Int32Array[];
+      for (let j = 0; j < n; j++) {
+        const r = rows[from + j]!;
+        setInt64(o!, j, r.offset);
+        setInt64(t!, j, r.ts);
+        setInt64(s!, j, r.window.start);
+        setInt64(e!, j, r.window.end);
       }
-      offset.setItem(j, BigInt(r.offset));
-      ts.setItem(j, BigInt(r.ts));
-      start.setItem(j, ws);
-      end.setItem(j, we);
+    } else {
+      // a batch spans few windows: reuse their BigInts instead of allocating two per row
+      let w: TimeWindow | undefined;
+      let ws = 0n;
+      let we = 0n;
+      for (let j = 0; j < n; j++) {
+        const r = rows[from + j]!;
+        if (r.window !== w) {
+          w = r.window;
+          ws = BigInt(w.start);
+          we = BigInt(w.end);
+        }
+        offset.setItem(j, BigInt(r.offset));
+        ts.setItem(j, BigInt(r.ts));
+        start.setItem(j, ws);
+        end.setItem(j, we);
+      }
     }
     for (const v of [offset, ts, start, end]) v.flush();
     return chunk;
   }
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+const TWO_32 = 2 ** 32;
+
+/**
+ * The BIGINT vector's staging array (copied into DuckDB by flush()) as 32-bit words, when
+ * @duckdb/node-api keeps one as it does in 1.5 (a private field); undefined otherwise, and the
+ * caller falls back to setItem(BigInt).
+ */
+function int64Words(vector: DuckDBVector, n: number): Int32Array | undefined {
+  const items = (vector as unknown as { items?: unknown }).items;
+  return LITTLE_ENDIAN && items instanceof BigInt64Array && items.length >= n ? new Int32Array(items.buffer, items.byteOffset, 2 * n) : undefined;
+}
+
+/** An integer ms or offset (|v| < 2^53, as Kafka offsets and epoch ms are) as int64 words j. */
+function setInt64(words: Int32Array, j: number, v: number): void {
+  if (!Number.isSafeInteger(v)) throw new SluiceError('INTERNAL', `expected an integer, got ${v}`);
+  words[2 * j] = v; // ToInt32 keeps the low 32 bits, also of negatives
+  words[2 * j + 1] = Math.floor(v / TWO_32);
 }
 
 /** Complex Avro values (records, arrays, maps, wrapped unions) as JSON text; bytes as base64, longs beyond 2^53 as digits. */

@@ -2,7 +2,7 @@
  * The open-window state in DuckDB: one instance per process, one connection and one table per
  * task (input partition), rows appended with the Appender API and aggregated in SQL on close.
  */
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBAppender, type DuckDBConnection, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
 import { SluiceError } from '../errors.js';
 import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
@@ -112,8 +112,7 @@ export class TaskTable {
     if (windows.length === 0) return [];
     await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(windows)}`);
     this.aggregated = new Set(windows.map(windowKey));
-    const reader = await this.conn.runAndReadAll(`SELECT * FROM ${CLOSED}`);
-    return reader.getRowObjectsJS().map(plainRow);
+    return readRowObjects(await this.conn.run(`SELECT * FROM ${CLOSED}`));
   }
 
   /** One window's results as a Parquet file (from the last aggregate() when it covered the window); returns the row count. */
@@ -185,11 +184,34 @@ function metricError(e: unknown): SluiceError {
   return new SluiceError('TOPOLOGY_INVALID', `aggregate.metrics: DuckDB rejects the metric SQL: ${msg}`, { field: 'aggregate.metrics' }, { cause: e });
 }
 
-/** BIGINTs become numbers when exact (larger ones stay bigint); blobs are Uint8Array; the rest is already plain. */
-function plainRow(row: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(row)) {
-    const v = row[k];
-    if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) row[k] = Number(v);
+/**
+ * A result's rows as plain JS objects: BIGINTs become numbers when exact (larger ones stay bigint),
+ * blobs are Uint8Array, the rest as getRowObjectsJS() makes them. Reads vector by vector with one
+ * converter per column: half the CPU of getRowObjectsJS() plus a pass over every value (measured).
+ */
+async function readRowObjects(result: DuckDBResult): Promise<Array<Record<string, unknown>>> {
+  const names = result.columnNames();
+  const convert = result.columnTypes().map(converterOf);
+  const rows: Array<Record<string, unknown>> = [];
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const n = chunk.rowCount;
+    const vectors = names.map((_, c) => chunk.getColumnVector(c));
+    for (let j = 0; j < n; j++) {
+      const row: Record<string, unknown> = {};
+      for (let c = 0; c < names.length; c++) row[names[c]!] = convert[c]!(vectors[c]!.getItem(j));
+      rows.push(row);
+    }
   }
-  return row;
+  return rows;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const exact = (v: unknown): unknown => (typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
+const AS_IS = new Set<DuckDBTypeId>([DuckDBTypeId.BOOLEAN, DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.VARCHAR]);
+
+function converterOf(type: DuckDBType): (v: unknown) => unknown {
+  if (AS_IS.has(type.typeId)) return (v) => v; // getItem() already gives the JS value
+  if (type.typeId === DuckDBTypeId.BIGINT) return exact;
+  return (v) => (v === null ? null : exact(JSDuckDBValueConverter(v as never, type, JSDuckDBValueConverter)));
 }

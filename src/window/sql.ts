@@ -29,12 +29,22 @@ export function createTableSql(table: string, columns: readonly Column[]): strin
   return `CREATE OR REPLACE TABLE ${quoteIdent(table)} (${cols.join(', ')})`;
 }
 
-/** `(__wstart, __wend) IN ((s, e), …)`; windows are integer ms, so they are inlined as numbers. */
+/**
+ * The rows of the given windows; windows are integer ms, so they are inlined as numbers. Not
+ * `(__wstart, __wend) IN ((s, e), …)`: DuckDB compares those as structs, which made the aggregate
+ * ~2x and the DELETE ~2.5x slower for the 1–3 windows a batch usually closes (measured on 1.5).
+ * An OR of equalities is fastest for a few windows but grows quadratically-slow, so more windows
+ * (a drain after downtime, up to MAX_PENDING_WINDOWS) use a semi join on a VALUES list.
+ */
 export function windowPredicate(windows: readonly TimeWindow[]): string {
   if (windows.length === 0) return 'false';
-  const list = windows.map((w) => `(${int(w.start)}, ${int(w.end)})`).join(', ');
-  return `(__wstart, __wend) IN (${list})`;
+  if (windows.length > OR_WINDOWS) {
+    return `(__wstart, __wend) IN (SELECT * FROM (VALUES ${windows.map((w) => `(${int(w.start)}, ${int(w.end)})`).join(', ')}))`;
+  }
+  const list = windows.map((w) => `(__wstart = ${int(w.start)} AND __wend = ${int(w.end)})`).join(' OR ');
+  return windows.length === 1 ? list : `(${list})`;
 }
+const OR_WINDOWS = 3;
 
 /**
  * The results of closed windows: group_by columns, window bounds and metrics, one row per group,

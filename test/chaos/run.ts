@@ -1,0 +1,43 @@
+/**
+ * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --keep]`: the full-scale
+ * chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points). Prints the
+ * result table and exits 1 on any difference from the oracle (or a fault kind not injected).
+ */
+import { parseArgs } from 'node:util';
+import { runChaos } from './harness.js';
+import { killTracked } from './processes.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    seed: { type: 'string', default: '42' },
+    kills: { type: 'string', default: '6' },
+    'produce-seconds': { type: 'string', default: '240' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`chaos: ${signal}: killing every process this run started\n`);
+    killTracked();
+    process.exit(130);
+  });
+}
+
+const events = Number(values.events);
+const result = await runChaos({
+  repoRoot: process.cwd(),
+  events,
+  seed: Number(values.seed),
+  randomKills: Number(values.kills),
+  produceMs: Number(values['produce-seconds']) * 1000,
+  stepMs: Math.max(5, Math.round(5_000_000 / events)), // ~5,000 s of event time: ~500 windows of 10 s
+  keys: 20,
+  crashPoints: 'before-commit:0.05,after-commit:0.02,mid-publish:0.02,after-append:0.02',
+  command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(),
+  log: (line) => process.stderr.write(`${line}\n`),
+  keepDir: values.keep,
+});
+process.stdout.write(`${result.text}\n`);
+process.exit(result.ok ? 0 : 1);
