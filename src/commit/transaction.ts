@@ -4,7 +4,7 @@
  * One instance per task; transactional id `<name>-<topic>-<partition>` so that the next owner of the
  * partition fences this one (kafkajs' TxnOffsetCommit carries no group generation, KIP-447).
  */
-import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer, type Transaction } from 'kafkajs';
 import { SluiceError } from '../errors.js';
 
 export const TxnStates = ['idle', 'fenced-in', 'open', 'committing', 'aborting', 'dead'] as const;
@@ -34,6 +34,8 @@ export class TaskTransaction {
       maxInFlightRequests: 1,
       transactionTimeout: transactionTimeoutMs,
       allowAutoTopicCreation: false,
+      // the Java client's murmur2 placement; the topic sink sets partitions itself with the same function
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
   }
 

@@ -6,7 +6,7 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { SluiceError, isSluiceError } from '../errors.js';
-import { HEADER_SIZE, MAGIC_BYTE, parseWire } from './wire.js';
+import { HEADER_SIZE, MAGIC_BYTE, parseWire, peekSchemaId } from './wire.js';
 import type { SchemaSource } from './registry.js';
 
 export type DecodeResult =
@@ -81,13 +81,9 @@ export class RecordDecoder {
 
   /** Decodes one record value; synchronous, call prepare() with the batch first. */
   decode(value: Buffer | null): DecodeResult {
-    let schemaId: number;
-    let payload: Buffer;
-    try {
-      ({ schemaId, payload } = parseWire(value));
-    } catch (e) {
-      return { ok: false, error: e as SluiceError };
-    }
+    const schemaId = peekSchemaId(value);
+    if (schemaId < 0) return { ok: false, error: wireError(value) };
+    const buf = value!;
     const writer = this.writers.get(schemaId);
     if (writer === undefined) {
       const error = this.bad.get(schemaId);
@@ -97,9 +93,13 @@ export class RecordDecoder {
     if ('error' in writer) return { ok: false, error: writer.error };
     let record: Record<string, unknown>;
     try {
-      record = this.reader.fromBuffer(payload, writer.resolver, false) as Record<string, unknown>;
+      // decode() at the header's end rather than fromBuffer(subarray): no Buffer per record; the same checks
+      const r = this.reader.decode(buf, HEADER_SIZE, writer.resolver);
+      if (r.offset < 0) throw new Error('truncated buffer');
+      if (r.offset < buf.length) throw new Error('trailing data');
+      record = r.value as Record<string, unknown>;
     } catch (e) {
-      return fail('UNDECODABLE_PAYLOAD', `payload of ${payload.length} bytes does not decode with writer schema id ${schemaId}: ${(e as Error).message}`, schemaId);
+      return fail('UNDECODABLE_PAYLOAD', `payload of ${buf.length - HEADER_SIZE} bytes does not decode with writer schema id ${schemaId}: ${(e as Error).message}`, schemaId);
     }
     const eventTime = record[this.eventTimeField];
     if (typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
@@ -138,6 +138,16 @@ const fail = (code: 'UNDECODABLE_PAYLOAD' | 'MISSING_EVENT_TIME' | 'MISSING_DEDU
   ok: false,
   error: new SluiceError(code, message, { schemaId }),
 });
+
+/** Why a value is not in the wire format (peekSchemaId() said it is not). */
+function wireError(value: Buffer | null): SluiceError {
+  try {
+    parseWire(value);
+  } catch (e) {
+    if (isSluiceError(e)) return e;
+  }
+  return new SluiceError('INTERNAL', 'peekSchemaId() and parseWire() disagree on a value');
+}
 
 function describe(v: unknown): string {
   if (v === undefined) return 'missing';

@@ -190,6 +190,21 @@ describe('TaskTable', () => {
     }
   });
 
+  it('closes and drops many windows at once (a drain), and keeps longs beyond 2^53 exact', async () => {
+    const t = await state.task(6, columnsFromAvro(pageView), { group_by: [], metrics: { n: 'count(*)', big: 'max(__offset) + 9007199254740993' } });
+    try {
+      await t.append(rows(2000)); // ts 0..73963: windows [0,10s) … [70s,80s)
+      const ws = Array.from({ length: 6 }, (_, i) => ({ start: i * 10_000, end: (i + 1) * 10_000 }));
+      const out = await t.aggregate(ws);
+      expect(out.map((r) => [r.window_start, r.n])).toEqual(ws.map((w) => [w.start, rows(2000).filter((r) => r.window.start === w.start).length]));
+      expect(out[0]!.big).toBe(270n + 9007199254740993n);
+      await t.drop(ws);
+      expect(await t.rowCount()).toBe(2000 - 1622); // offsets 1622.. are in [60s,80s)
+    } finally {
+      await t.close();
+    }
+  });
+
   it('rejects metric SQL DuckDB cannot run as a topology error', async () => {
     const err = await state.task(3, columnsFromAvro(pageView), { group_by: [], metrics: { x: 'sum(nope)' } }).catch((e: unknown) => e);
     expect(isSluiceError(err, 'TOPOLOGY_INVALID')).toBe(true);

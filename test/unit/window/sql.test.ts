@@ -22,7 +22,7 @@ describe('aggregate query', () => {
   it('selects keys, window bounds and metrics over the closed windows, in a replayable order', () => {
     expect(aggregateSql('state_p0', spec, [{ start: 0, end: 10_000 }, { start: -10_000, end: 0 }])).toBe(
       'SELECT "page", "order", __wstart AS window_start, __wend AS window_end, (count(*)) AS "views", (sum(latency_ms)) AS "latency_sum" ' +
-        'FROM "state_p0" WHERE (__wstart, __wend) IN ((0, 10000), (-10000, 0)) ' +
+        'FROM "state_p0" WHERE ((__wstart = 0 AND __wend = 10000) OR (__wstart = -10000 AND __wend = 0)) ' +
         'GROUP BY "page", "order", __wstart, __wend ORDER BY window_start, window_end, "page", "order"',
     );
   });
@@ -31,13 +31,19 @@ describe('aggregate query', () => {
     const q = aggregateSql('t', { group_by: [], metrics: { 'we"ird': 'sum(x)' } }, [{ start: 0, end: 1 }], { 'we"ird': 'BIGINT' });
     expect(q).toBe(
       'SELECT __wstart AS window_start, __wend AS window_end, CAST((sum(x)) AS BIGINT) AS "we""ird" FROM "t" ' +
-        'WHERE (__wstart, __wend) IN ((0, 1)) GROUP BY __wstart, __wend ORDER BY window_start, window_end',
+        'WHERE (__wstart = 0 AND __wend = 1) GROUP BY __wstart, __wend ORDER BY window_start, window_end',
     );
+  });
+
+  it('selects many windows with a semi join rather than a long OR', () => {
+    const ws = [0, 1, 2, 3].map((i) => ({ start: i * 10, end: i * 10 + 10 }));
+    expect(windowPredicate(ws.slice(0, 3))).toBe('((__wstart = 0 AND __wend = 10) OR (__wstart = 10 AND __wend = 20) OR (__wstart = 20 AND __wend = 30))');
+    expect(windowPredicate(ws)).toBe('(__wstart, __wend) IN (SELECT * FROM (VALUES (0, 10), (10, 20), (20, 30), (30, 40)))');
   });
 
   it('matches nothing for no windows', () => {
     expect(windowPredicate([])).toBe('false');
-    expect(deleteWindowsSql('t', [{ start: 5, end: 6 }])).toBe('DELETE FROM "t" WHERE (__wstart, __wend) IN ((5, 6))');
+    expect(deleteWindowsSql('t', [{ start: 5, end: 6 }])).toBe('DELETE FROM "t" WHERE (__wstart = 5 AND __wend = 6)');
   });
 });
 
