@@ -24,12 +24,6 @@ interface OpenWindow {
   minOffset: number;
 }
 
-/** State to roll an aborted batch back to (see snapshot/rollback). */
-export interface TaskWindowsSnapshot {
-  readonly streamTime: number;
-  readonly open: ReadonlyArray<Readonly<OpenWindow>>;
-}
-
 export class TaskWindows {
   private readonly assigner: WindowAssigner;
   private st: number;
@@ -69,16 +63,6 @@ export class TaskWindows {
     return { late: true, window: newestClosed, lateByMs: this.st - this.assigner.closesAt(newestClosed) };
   }
 
-  /**
-   * Restore mode: re-adds a record replayed from the committed offset, with stream time restored
-   * from the checkpoint. Windows already closed at that stream time were emitted before, so they
-   * are skipped silently (an empty result means: skip the record, no late output).
-   */
-  replay(offset: number, ts: number): TimeWindow[] {
-    const o = this.observe(offset, ts);
-    return o.late ? [] : o.windows;
-  }
-
   /** Open windows that are final at the current stream time, oldest first. */
   closable(): TimeWindow[] {
     const out: TimeWindow[] = [];
@@ -99,16 +83,6 @@ export class TaskWindows {
     let low = nextOffset;
     for (const o of this.open.values()) if (o.minOffset < low) low = o.minOffset;
     return low;
-  }
-
-  /** Taken before a batch; `rollback` restores it when the batch's transaction aborts. */
-  snapshot(): TaskWindowsSnapshot {
-    return { streamTime: this.st, open: [...this.open.values()].map((o) => ({ ...o })) };
-  }
-
-  rollback(s: TaskWindowsSnapshot): void {
-    this.st = s.streamTime;
-    this.open = new Map(s.open.map((o) => [o.window.start, { ...o }]));
   }
 
   private add(w: TimeWindow, closesAt: number, offset: number): TimeWindow {
