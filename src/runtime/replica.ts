@@ -35,9 +35,11 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
   const { spec } = topology;
   const log = opts.log.child({ topology: spec.name });
   const closers: Array<() => Promise<unknown>> = [];
-  const close = async () => {
-    for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: String(e) }, 'error while closing'));
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: String(e) }, 'error while closing'));
+    })());
   try {
     const registry = createMetrics();
     const metrics = topologyMetrics(registry, spec.name);
