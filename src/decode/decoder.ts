@@ -18,6 +18,12 @@ export interface RecordDecoderOptions {
   readerSchema: Record<string, unknown>;
   eventTimeField: string;
   dedupKey?: string | string[];
+  /**
+   * Fields the pipeline reads (event time and dedup key are added). Others are skipped while
+   * decoding, not turned into JS values: on wide events that is most of the decode cost. Writer
+   * compatibility is still judged against the whole reader schema. Default: every field.
+   */
+  fields?: readonly string[];
 }
 
 type Resolver = ReturnType<Type['createResolver']>;
@@ -26,6 +32,9 @@ type WriterEntry = { resolver: Resolver | undefined } | { error: SluiceError };
 
 export class RecordDecoder {
   private readonly source: Pick<SchemaSource, 'writerType'>;
+  /** The topology's whole reader schema: what a writer must resolve to. */
+  private readonly full: Type;
+  /** The projection actually decoded (the full schema when no projection was asked for). */
   private readonly reader: Type;
   private readonly eventTimeField: string;
   private readonly dedupFields: readonly string[] | undefined;
@@ -37,10 +46,11 @@ export class RecordDecoder {
   constructor(opts: RecordDecoderOptions) {
     this.source = opts.source;
     // no logicalTypes option on purpose: timestamp-millis stays a plain number
-    this.reader = avro.Type.forSchema(opts.readerSchema as Schema);
+    this.full = avro.Type.forSchema(opts.readerSchema as Schema);
     this.eventTimeField = opts.eventTimeField;
     this.dedupFields = opts.dedupKey === undefined ? undefined : typeof opts.dedupKey === 'string' ? [opts.dedupKey] : [...opts.dedupKey];
-    const fieldNames = readerFieldNames(this.reader);
+    this.reader = opts.fields ? project(opts.readerSchema, new Set([...opts.fields, this.eventTimeField, ...(this.dedupFields ?? [])])) ?? this.full : this.full;
+    const fieldNames = readerFieldNames(this.full);
     for (const f of [this.eventTimeField, ...(this.dedupFields ?? [])]) {
       if (!fieldNames.has(f)) {
         throw new SluiceError('TOPOLOGY_INVALID', `field "${f}" is not in the reader schema ${this.reader.name ?? ''} (fields: ${[...fieldNames].join(', ')})`, { field: f });
@@ -122,9 +132,10 @@ export class RecordDecoder {
   }
 
   private resolve(id: number, writer: Type): WriterEntry {
-    // an identical writer needs no resolver, and reading without one is faster
-    if (writer.equals(this.reader)) return { resolver: undefined };
     try {
+      // an identical writer needs no resolver, and reading without one is faster
+      if (writer.equals(this.reader)) return { resolver: undefined };
+      if (this.reader !== this.full && !writer.equals(this.full)) this.full.createResolver(writer); // throws if incompatible
       return { resolver: this.reader.createResolver(writer) };
     } catch (e) {
       return {
@@ -169,4 +180,15 @@ function readerFieldNames(type: Type): Set<string> {
     throw new SluiceError('SCHEMA_FILE_INVALID', `the reader schema must be an Avro record, got ${type.typeName}`);
   }
   return new Set(fields.map((f) => f.name));
+}
+
+/** The reader schema restricted to `keep` (a record of those fields), or undefined when it cannot be built alone. */
+function project(schema: Record<string, unknown>, keep: ReadonlySet<string>): Type | undefined {
+  const fields = (schema.fields as Array<{ name: string }> | undefined) ?? [];
+  if (fields.every((f) => keep.has(f.name))) return undefined;
+  try {
+    return avro.Type.forSchema({ ...schema, fields: fields.filter((f) => keep.has(f.name)) } as Schema);
+  } catch {
+    return undefined; // e.g. a kept field names a type defined inside a dropped one
+  }
 }

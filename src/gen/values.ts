@@ -67,8 +67,7 @@ export function randomValue(plan: FieldPlan, rng: Rng, now: number): unknown {
     case 'double':
       return latency(rng) + rng.int(0, 99) / 100;
     case 'string':
-      // a thousand distinct values, so count(DISTINCT …) has something to count
-      return `${plan.name.replace(/_id$/, '')}-${rng.int(0, 999)}`;
+      return realisticString(plan.name, rng) ?? `${plan.name.replace(/_id$/, '')}-${rng.int(0, 999)}`; // a thousand distinct values, so count(DISTINCT …) has something to count
     case 'bytes':
       return rng.bytes(rng.int(0, 16));
     case 'enum':
@@ -76,6 +75,22 @@ export function randomValue(plan: FieldPlan, rng: Rng, now: number): unknown {
     case 'fixed':
       return rng.bytes(b.size);
   }
+}
+
+const AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0',
+];
+const COUNTRIES = ['US', 'DE', 'FR', 'GB', 'IN', 'BR', 'JP', 'NL', 'ES', 'CA'];
+
+/** Fields whose names say what they hold get values of a realistic size (web events are ~200 B of Avro). */
+function realisticString(name: string, rng: Rng): string | undefined {
+  if (/user_agent/.test(name)) return rng.pick(AGENTS);
+  if (/^url$|_url$/.test(name)) return `https://shop.example.com/catalog/item-${rng.int(0, 99_999)}?utm_source=newsletter&utm_campaign=c${rng.int(0, 99)}`;
+  if (/country/.test(name)) return rng.pick(COUNTRIES);
+  return undefined;
 }
 
 /** Log-normal around 50 ms with a long tail, as request latencies are. */

@@ -64,6 +64,7 @@ export class Task {
       readerSchema: ctx.topology.valueSchema,
       eventTimeField: spec.source.event_time,
       dedupKey: spec.dedup?.key,
+      fields: table.stored.map((c) => c.name),
     });
     const task = new Task(partition, log, txn, table, windows, decoder, offset, checkpoint);
     log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');

@@ -57,8 +57,8 @@ export class TaskTable {
   private constructor(
     private readonly conn: DuckDBConnection,
     private readonly table: string,
-    /** Value columns the aggregate reads (the rest are never stored). */
-    private readonly stored: readonly Column[],
+    /** Value columns the aggregate reads (the rest are never stored, nor decoded: see RecordDecoder's fields). */
+    readonly stored: readonly Column[],
     private readonly chunks: ChunkBuilder,
     private readonly spec: sql.AggregateSpec,
     private readonly metricTypes: Readonly<Record<string, string>>,

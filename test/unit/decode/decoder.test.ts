@@ -174,3 +174,31 @@ describe('RecordDecoder', () => {
     expect(() => new RecordDecoder({ source, readerSchema: reader, eventTimeField: 'ts', dedupKey: ['page', 'nope'] })).toThrow(/"nope"/);
   });
 });
+
+describe('a decoder with a field projection', () => {
+  const projected = async (value: Buffer) => {
+    const decoder = new RecordDecoder({ source: new FakeSource({ ...writers }), readerSchema: reader, eventTimeField: 'ts', dedupKey: 'event_id', fields: ['page'] });
+    await decoder.prepare([value]);
+    return decoder.decode(value);
+  };
+
+  it('decodes only the fields the pipeline reads (plus event time and dedup key)', async () => {
+    const r = await projected(encode(1, view));
+    expect(r.ok && { ...r.value }).toEqual({ event_id: 'e1', ts: 1_700_000_000_000, page: '/home' });
+  });
+
+  it('still judges writers against the whole reader schema, skipped fields included', async () => {
+    // latency_ms is not decoded here, yet a writer that made it a string cannot resolve to the reader
+    const schema = withFields([eventId, ts, page, { name: 'latency_ms', type: 'string' }, referrer]);
+    const value = encodeWire(9, avro.Type.forSchema(schema as Schema).toBuffer({ ...view, latency_ms: 'slow' }));
+    const decoder = new RecordDecoder({ source: new FakeSource({ 9: schema }), readerSchema: reader, eventTimeField: 'ts', dedupKey: 'event_id', fields: ['page'] });
+    await decoder.prepare([value]);
+    const r = decoder.decode(value);
+    expect(!r.ok && r.error.code).toBe('SCHEMA_INCOMPATIBLE');
+  });
+
+  it('still reads the skipped fields to the end: trailing bytes are undecodable', async () => {
+    const r = await projected(Buffer.concat([encode(1, view), Buffer.from([1, 2])]));
+    expect(!r.ok && r.error.code).toBe('UNDECODABLE_PAYLOAD');
+  });
+});

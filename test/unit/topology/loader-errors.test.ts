@@ -78,13 +78,13 @@ describe('topology errors name file, line, column, field and value', () => {
 
   it('a field missing from the reader schema', async () => {
     expect(await errorLines(withLine(6, '  event_time: timestamp'))).toEqual([
-      'f.yaml:6:15: source.event_time: no field "timestamp" in the reader schema (fields: event_id, ts, page, user_id, latency_ms, referrer) (got "timestamp")',
+      'f.yaml:6:15: source.event_time: no field "timestamp" in the reader schema (fields: event_id, ts, page, user_id, latency_ms, referrer, url, user_agent, country) (got "timestamp")',
     ]);
   });
 
   it('a group_by field missing from the reader schema, by list index', async () => {
-    expect(await errorLines(withLine(15, '  group_by: [page, country]'))).toEqual([
-      'f.yaml:15:20: aggregate.group_by[1]: no field "country" in the reader schema (fields: event_id, ts, page, user_id, latency_ms, referrer) (got "country")',
+    expect(await errorLines(withLine(15, '  group_by: [page, region]'))).toEqual([
+      'f.yaml:15:20: aggregate.group_by[1]: no field "region" in the reader schema (fields: event_id, ts, page, user_id, latency_ms, referrer, url, user_agent, country) (got "region")',
     ]);
   });
 
