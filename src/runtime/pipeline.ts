@@ -93,8 +93,8 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
 }
 
 /**
- * Steps 5–8. Also called with no new records (deadLetters/late empty) to drain windows beyond
- * the per-checkpoint cap.
+ * Steps 5–8; repeated (a transaction each) while more windows are closable than one checkpoint
+ * can list. Dead letters and late records go into the first of them.
  */
 async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
   const { spec } = ctx.topology;

@@ -58,7 +58,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   try {
     services = await ChaosServices.start(dir, o.repoRoot, note);
     const { brokers, registryUrl, redisUrl } = services.endpoints;
-    const t = writeChaosTopology(dir, o.repoRoot, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}` });
+    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}` });
     const topology = await loadChaosTopology(t);
     const source = await prepareInput({ brokers, registryUrl, topology, partitions: 6 });
     probe = new ProgressProbe(brokers, t.group, t.source);

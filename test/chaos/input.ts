@@ -4,8 +4,6 @@
  * that faults hit while there is work, and sent in chunks that a broker restart can wait for
  * (a send cut by a broker restart could be retried into a duplicate the oracle does not know of).
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { prepareSource, sendGenerated, type ProducedMessage } from '../../src/cli/produce.js';
 import { SchemaSource } from '../../src/decode/registry.js';
@@ -13,60 +11,13 @@ import { generate, invalidKinds } from '../../src/gen/generator.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
 import { loadTopology, type Topology } from '../../src/topology/loader.js';
 import type { OracleRecord } from '../support/oracle.js';
+import { writeTopology, type TestTopology } from '../support/pipeline.js';
 
-export interface ChaosTopology {
-  file: string;
-  name: string;
-  group: string;
-  source: string;
-  output: string;
-  dlq: string;
-  late: string;
-  parquet: string;
-}
+export type ChaosTopology = TestTopology;
 
-/** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics), with a short session timeout. */
-export function writeChaosTopology(dir: string, repoRoot: string, opts: { sessionTimeout: string; name: string }): ChaosTopology {
-  const name = opts.name;
-  const t: ChaosTopology = {
-    file: join(dir, 'topology.yaml'),
-    name,
-    group: `${name}-group`,
-    source: `${name}-in`,
-    output: `${name}-out`,
-    dlq: `${name}-dlq`,
-    late: `${name}-late`,
-    parquet: join(dir, 'parquet'),
-  };
-  writeFileSync(
-    t.file,
-    `name: ${name}
-source:
-  topic: ${t.source}
-  group: ${t.group}
-  value: { schema: ${resolve(repoRoot, 'schemas/page_view.avsc')} }
-  event_time: ts
-  session_timeout: ${opts.sessionTimeout}  # a SIGSTOPped replica loses its partitions quickly
-dedup: { key: event_id, ttl: 24h }
-window: { type: tumbling, size: 10s, grace: 2s }
-aggregate:
-  group_by: [page]
-  metrics:
-    views: count(*)
-    latency_sum: sum(latency_ms)
-    latency_min: min(latency_ms)
-    latency_max: max(latency_ms)
-    unique_users: count(DISTINCT user_id)
-    latency_p95: quantile_cont(latency_ms, 0.95)
-sinks:
-  topic: { name: ${t.output} }
-  parquet: { path: ${t.parquet} }
-dead_letter: ${t.dlq}
-late: ${t.late}
-batch: { max_records: 1000, max_wait: 300ms }
-`,
-  );
-  return t;
+/** The demo topology's shape, with a short session timeout so a SIGSTOPped replica loses its partitions quickly. */
+export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string }): ChaosTopology {
+  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }' });
 }
 
 /** Lets the broker restart wait for the chunk being sent, and holds the next chunk until the broker is back. */

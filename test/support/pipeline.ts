@@ -4,14 +4,18 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { randomName } from './services.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface TestTopology {
   file: string;
   dir: string;
   name: string;
+  group: string;
   source: string;
   output: string;
   dlq: string;
@@ -19,14 +23,25 @@ export interface TestTopology {
   parquet: string;
 }
 
+export interface TopologyOptions {
+  /** Folder for the file and the Parquet output (default: a new temp folder). */
+  dir?: string;
+  /** Name (default: random); topics and the group derive from it. */
+  name?: string;
+  sessionTimeout?: string;
+  dedupTtl?: string;
+  batch?: string;
+}
+
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
-export function writeTopology(extra = ''): TestTopology {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-it-'));
-  const name = randomName('it');
+export function writeTopology(opts: TopologyOptions = {}): TestTopology {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-it-'));
+  const name = opts.name ?? randomName('it');
   const t: TestTopology = {
     file: join(dir, 'topology.yaml'),
     dir,
     name,
+    group: `${name}-group`,
     source: `${name}-in`,
     output: `${name}-out`,
     dlq: `${name}-dlq`,
@@ -38,9 +53,11 @@ export function writeTopology(extra = ''): TestTopology {
     `name: ${name}
 source:
   topic: ${t.source}
-  value: { schema: ${resolve('schemas/page_view.avsc')} }
+  group: ${t.group}
+  value: { schema: ${resolve(REPO, 'schemas/page_view.avsc')} }
   event_time: ts
-dedup: { key: event_id, ttl: 1h }
+  session_timeout: ${opts.sessionTimeout ?? '30s'}
+dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
 window: { type: tumbling, size: 10s, grace: 2s }
 aggregate:
   group_by: [page]
@@ -56,8 +73,8 @@ sinks:
   parquet: { path: ${t.parquet} }
 dead_letter: ${t.dlq}
 late: ${t.late}
-batch: { max_records: 500, max_wait: 100ms }
-${extra}`,
+batch: ${opts.batch ?? '{ max_records: 500, max_wait: 100ms }'}
+`,
   );
   return t;
 }
