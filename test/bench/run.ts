@@ -4,6 +4,9 @@
  * events/s, batch latency, CPU per 100k events, the ratios and the command that reproduces it.
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
  *          --skip-raw --profile --keep --timeout S
+ * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
+ * if upstream produced 80k events/s, and 2M events span enough windows for closes to count.
+ * A larger --step-ms models a catch-up (event time compressed): many more output rows per input.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -19,11 +22,11 @@ import { runSluice } from './sluice-run.js';
 
 const { values: a } = parseArgs({
   options: {
-    events: { type: 'string', default: '500000' },
+    events: { type: 'string', default: '2000000' },
     partitions: { type: 'string', default: '6' },
     keys: { type: 'string', default: '10000' },
     duplicates: { type: 'string', default: '2' },
-    'step-ms': { type: 'string', default: '1' },
+    'step-ms': { type: 'string', default: '0.0125' },
     seed: { type: 'string', default: 'bench' },
     timeout: { type: 'string', default: '300' },
     'skip-raw': { type: 'boolean', default: false },
