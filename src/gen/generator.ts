@@ -99,7 +99,6 @@ export function* generate(opts: GeneratorOptions): Generator<GeneratedMessage> {
   const dedupPlans = (opts.dedupKey ?? []).map((n) => field(n, 'dedup key'));
   const groupPlans = (opts.groupBy ?? []).map((n) => field(n, 'group-by'));
   const roles = new Set([timePlan.name, ...dedupPlans.map((p) => p.name), ...groupPlans.map((p) => p.name)]);
-  const otherPlans = plans.filter((p) => !roles.has(p.name));
 
   const reader: Type = avro.Type.forSchema(schema as avro.Schema);
   const incompatible = incompatibleWriterSchema(schema, plans, roles);

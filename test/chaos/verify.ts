@@ -8,13 +8,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import type { ExpectedWindow, OracleResult, Position } from '../support/oracle.js';
+import { METRICS, readParquetRows, type Row } from '../support/pipeline.js';
 import type { ChaosInput, ChaosTopology } from './input.js';
 
-export const METRICS = ['views', 'latency_sum', 'latency_min', 'latency_max', 'unique_users', 'latency_p95'];
 
 export interface OutputCheck {
   output: 'topic' | 'parquet' | 'dead letters' | 'late';
@@ -29,7 +28,6 @@ export interface OutputCheck {
 
 export const clean = (c: OutputCheck): boolean => c.lost + c.duplicated + c.unexpected + c.mismatched === 0 && c.got === c.expected;
 
-interface Row { start: number; end: number; page: string; metrics: Record<string, number | null> }
 const keyOf = (start: number, page: unknown) => `${start}|${String(page)}`;
 
 function sameNumber(a: number | null, b: number | null): boolean {
@@ -130,23 +128,7 @@ export async function checkParquet(t: ChaosTopology, expected: OracleResult): Pr
   const listed = new Set(entries.map((e) => e.file));
   const unlisted = walk(t.parquet).filter((f) => f.endsWith('.parquet') && !relative(t.parquet, f).startsWith('_') && !listed.has(relative(t.parquet, f)));
   let rows: Row[] = [];
-  if (files.length > 0) {
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
-    try {
-      const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
-      const reader = await conn.runAndReadAll(`SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, * FROM read_parquet([${list}])`);
-      rows = reader.getRowObjectsJS().map((r) => ({
-        start: Number(r.s),
-        end: Number(r.e),
-        page: String(r.page),
-        metrics: Object.fromEntries(METRICS.map((m) => [m, r[m] === null ? null : Number(r[m])])),
-      }));
-    } finally {
-      conn.disconnectSync();
-      db.closeSync();
-    }
-  }
+  if (files.length > 0) rows = await readParquetRows(files);
   if (rows.length !== manifestRows) problems.push(`files hold ${rows.length} rows, the manifest says ${manifestRows}`);
   const c = compareRows('parquet', rows, expected.windows);
   c.unexpected += unlisted.length + problems.length;

@@ -6,7 +6,6 @@
  * late topic. The oracle (test/support/oracle.ts) shares no code with the pipeline.
  */
 import { rmSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +13,11 @@ import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { produceFixedInput, type FixedInput } from '../support/input.js';
 import { oracle, type ExpectedWindow, type OracleResult } from '../support/oracle.js';
-import { header, readCommitted, writeTopology, type TestTopology } from '../support/pipeline.js';
+import { header, METRICS, readCommitted, readParquetRows, writeTopology, type Row, type TestTopology } from '../support/pipeline.js';
 import { endpoints } from '../support/services.js';
 
 const quiet = pino({ level: 'warn' });
-const METRICS = ['views', 'latency_sum', 'latency_min', 'latency_max', 'unique_users', 'latency_p95'];
 
-interface Row { start: number; end: number; page: string; metrics: Record<string, number | null> }
 
 const keyOf = (r: { start: number; page: unknown }) => `${r.start}|${String(r.page)}`;
 const expectedRows = (o: OracleResult): Map<string, Row> =>
@@ -50,22 +47,7 @@ async function topicRows(t: TestTopology, count: number): Promise<Row[]> {
   );
 }
 
-async function parquetRows(t: TestTopology): Promise<Row[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  try {
-    const reader = await conn.runAndReadAll(`SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, * FROM read_parquet('${t.parquet}/window_date=*/*.parquet')`);
-    return reader.getRowObjectsJS().map((r) => ({
-      start: Number(r.s),
-      end: Number(r.e),
-      page: String(r.page),
-      metrics: Object.fromEntries(METRICS.map((m) => [m, r[m] === null ? null : Number(r[m])])),
-    }));
-  } finally {
-    conn.disconnectSync();
-    db.closeSync();
-  }
-}
+const parquetRows = (t: TestTopology) => readParquetRows(`${t.parquet}/window_date=*/*.parquet`);
 
 async function positions(t: TestTopology, topic: string, count: number): Promise<string[]> {
   const msgs = await readCommitted(endpoints().brokers, topic, { until: (n) => n >= count, timeoutMs: 60_000, settleMs: 500 });

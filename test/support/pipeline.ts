@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { randomName } from './services.js';
 
@@ -105,3 +106,29 @@ export const header = (h: IHeaders | undefined, name: string): string | undefine
 };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The demo topology's metrics, in result order. */
+export const METRICS = ['views', 'latency_sum', 'latency_min', 'latency_max', 'unique_users', 'latency_p95'];
+
+/** One window result of the demo topology, as the topic and the Parquet files carry it. */
+export interface Row { start: number; end: number; page: string; metrics: Record<string, number | null> }
+
+/** Reads Parquet result files with DuckDB: `files` is a glob or a list of paths (window bounds are TIMESTAMP_MS in the files). */
+export async function readParquetRows(files: string | string[]): Promise<Row[]> {
+  const quote = (f: string) => `'${f.replace(/'/g, "''")}'`;
+  const source = typeof files === 'string' ? quote(files) : `[${files.map(quote).join(', ')}]`;
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const reader = await conn.runAndReadAll(`SELECT epoch_ms(window_start) AS s, epoch_ms(window_end) AS e, * FROM read_parquet(${source})`);
+    return reader.getRowObjectsJS().map((r) => ({
+      start: Number(r.s),
+      end: Number(r.e),
+      page: String(r.page),
+      metrics: Object.fromEntries(METRICS.map((m) => [m, r[m] === null ? null : Number(r[m])])),
+    }));
+  } finally {
+    conn.disconnectSync();
+    db.closeSync();
+  }
+}
