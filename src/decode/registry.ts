@@ -90,7 +90,7 @@ export class SchemaSource {
     try {
       return (await Promise.race([call, timeout])).id;
     } catch (e) {
-      throw registerError(subject, e);
+      throw registerError(subject, e, this.base);
     } finally {
       clearTimeout(timer);
       call.catch(() => {}); // a late rejection after the timeout is already reported
@@ -120,7 +120,7 @@ function toAvroType(id: number, json: Record<string, unknown>): Type {
   }
 }
 
-function registerError(subject: string, e: unknown): SluiceError {
+function registerError(subject: string, e: unknown, base: string): SluiceError {
   if (e instanceof SluiceError) return e;
   const status = (e as { status?: unknown } | null)?.status;
   const name = (e as { name?: unknown } | null)?.name;
@@ -134,16 +134,16 @@ function registerError(subject: string, e: unknown): SluiceError {
   if (name === 'ConfluentSchemaRegistryCompatibilityError') {
     return new SluiceError('SCHEMA_INCOMPATIBLE', `subject ${subject}: ${reason(e)}`, details, { cause: e });
   }
-  return unavailable(`registering subject ${subject} failed: ${reason(e)}`, e);
+  return unavailable(`registering subject ${subject} at ${base} failed: ${reason(e)}; check SCHEMA_REGISTRY_URL (the Confluent-compatible base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7 for Apicurio)`, e);
 }
 
 const unavailable = (message: string, cause?: unknown): SluiceError =>
   new SluiceError('REGISTRY_UNAVAILABLE', message, {}, { cause });
 
 function reason(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
+  if (!(e instanceof Error)) return typeof e === 'object' ? JSON.stringify(e) : String(e);
   const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-  return `${e.message}${cause}`;
+  return `${e.message.replace(': [object Object]', '')}${cause}`;
 }
 
 function parseJson(body: string): Record<string, unknown> | undefined {
