@@ -83,12 +83,15 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   await commitClosedWindows(ctx, task, deadLetters, lateRecords);
   task.noteProgress(ctx, restored);
 
+  // replayed records were counted when they were first processed
   const p = task.partition;
-  ctx.metrics.records(p, 'decoded', valid.length);
+  const decoded = restored > 0 ? valid.filter((d) => !restoring(d.offset)).length : valid.length;
+  const admitted = restored > 0 ? fresh.filter((d) => !restoring(d.offset)).length : fresh.length;
+  ctx.metrics.records(p, 'decoded', decoded);
   ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
-  ctx.metrics.records(p, 'duplicate', valid.length - fresh.length);
+  ctx.metrics.records(p, 'duplicate', decoded - admitted);
   ctx.metrics.records(p, 'late', lateRecords.length);
-  ctx.metrics.records(p, 'aggregated', fresh.length - lateRecords.length);
+  ctx.metrics.records(p, 'aggregated', admitted - lateRecords.length);
   if (task.windows.streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, task.windows.streamTime);
 }
 
