@@ -9,34 +9,18 @@ export interface DedupEntry {
   position: string;
 }
 
-export interface InBatchDuplicate {
-  /** Index of the duplicate in the input. */
-  index: number;
-  /** Index of the first occurrence of the same key, which wins. */
-  firstIndex: number;
-}
-
-export interface BatchDedup {
-  /** Indexes of first occurrences, ascending. */
-  firsts: number[];
-  /** Later occurrences of a key already seen in this batch, ascending by index. */
-  duplicates: InBatchDuplicate[];
-}
-
-/** `entries` must be in offset order (as a partition's batch is), so index order is offset order. */
-export function dedupBatch(entries: readonly DedupEntry[]): BatchDedup {
-  const seen = new Map<string, number>();
+/**
+ * Indexes of the first occurrence of each key, ascending; every other index is an in-batch
+ * duplicate. `entries` must be in offset order (as a partition's batch is).
+ */
+export function firstOccurrences(entries: readonly DedupEntry[]): number[] {
+  const seen = new Set<string>();
   const firsts: number[] = [];
-  const duplicates: InBatchDuplicate[] = [];
   for (let i = 0; i < entries.length; i++) {
     const key = entries[i]!.key;
-    const firstIndex = seen.get(key);
-    if (firstIndex === undefined) {
-      seen.set(key, i);
-      firsts.push(i);
-    } else {
-      duplicates.push({ index: i, firstIndex });
-    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    firsts.push(i);
   }
-  return { firsts, duplicates };
+  return firsts;
 }

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { SluiceError, isSluiceError } from '../errors.js';
-import { dedupBatch, type DedupEntry } from './batch.js';
+import { firstOccurrences, type DedupEntry } from './batch.js';
 import { dedupKey, markerKey } from './keys.js';
 import { whenReady } from './redis-client.js';
 
@@ -82,7 +82,7 @@ export class DedupStore {
    */
   async admit(entries: readonly DedupEntry[]): Promise<boolean[]> {
     const result = new Array<boolean>(entries.length).fill(false);
-    const { firsts } = dedupBatch(entries);
+    const firsts = firstOccurrences(entries);
     if (firsts.length === 0) return result;
     const chunks: number[][] = [];
     for (let i = 0; i < firsts.length; i += this.chunkSize) chunks.push(firsts.slice(i, i + this.chunkSize));

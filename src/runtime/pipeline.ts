@@ -34,7 +34,8 @@ interface Decoded { m: KafkaMessage; offset: number; value: Record<string, unkno
 export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMessage[]): Promise<void> {
   const { spec } = ctx.topology;
   const src = { topic: spec.source.topic, partition: task.partition };
-  const messages = fetched.filter((m) => Number(m.offset) >= task.nextOffset); // already in state
+  // records below nextOffset are in the state already (a replay after a rebalance or a seek)
+  const messages = Number(fetched[0]?.offset ?? Infinity) >= task.nextOffset ? fetched : fetched.filter((m) => Number(m.offset) >= task.nextOffset);
   if (messages.length === 0) return;
   const lastOffset = Number(messages[messages.length - 1]!.offset);
   const restoring = (offset: number) => offset < task.restoreUntil;
@@ -74,7 +75,8 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   await task.table.append(rows);
   crashPoint('after-append');
 
-  const restored = messages.filter((m) => restoring(Number(m.offset))).length;
+  // the restore range is a prefix of the partition: most batches hold none of it
+  const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = lastOffset + 1;
   if (restored === messages.length) {
     task.noteProgress(ctx, restored); // nothing new: the last checkpoint already covers these records

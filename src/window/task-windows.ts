@@ -40,10 +40,6 @@ export class TaskWindows {
     return this.st;
   }
 
-  get openWindowCount(): number {
-    return this.open.size;
-  }
-
   /**
    * Takes one record, in offset order. Stream time includes the record's own ts *before* deciding
    * lateness, so an early record is never judged by a later record of the same batch.
