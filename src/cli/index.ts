@@ -2,6 +2,8 @@
  * The `sluice` command line. Each subcommand lives in its own file and is imported lazily, so
  * `sluice validate` does not load kafkajs and DuckDB.
  */
+// first: it must run before anything loads kafkajs (see the file)
+import '../commit/kafkajs-grouping.js';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError } from '../errors.js';

@@ -6,6 +6,7 @@
  */
 import { Partitioners, type Kafka, type Message, type Producer, type Transaction } from 'kafkajs';
 import { SluiceError } from '../errors.js';
+import { chunkBySize } from './chunks.js';
 
 export const TxnStates = ['idle', 'fenced-in', 'open', 'committing', 'aborting', 'dead'] as const;
 export type TxnState = (typeof TxnStates)[number];
@@ -27,7 +28,8 @@ export class TaskTransaction {
   private txn: Transaction | undefined;
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number) {
+  /** `maxMessageBytes(topic)`: what the topic accepts per record batch; sends are split to fit it. */
+  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number, private readonly maxMessageBytes: (topic: string) => number) {
     this.producer = kafka.producer({
       transactionalId,
       idempotent: true,
@@ -68,8 +70,8 @@ export class TaskTransaction {
   }
 
   async send(topic: string, messages: Message[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.open().send({ topic, messages, acks: -1 });
+    const txn = this.open();
+    for (const chunk of chunkBySize(messages, this.maxMessageBytes(topic))) await txn.send({ topic, messages: chunk, acks: -1 });
   }
 
   /** `beforeEnd` runs between sendOffsets and EndTxn (a crash point for failure tests). */

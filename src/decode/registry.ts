@@ -6,7 +6,7 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { SluiceError } from '../errors.js';
+import { isSluiceError, SluiceError } from '../errors.js';
 
 export interface SchemaSourceOptions {
   /** Per-request timeout; past it the registry counts as unavailable. Default 10 s. */
@@ -22,6 +22,8 @@ export interface SchemaSourceOptions {
 // Confluent's "Schema not found" error code; Apicurio's ccompat API answers it too. A 404 without
 // it (a wrong base URL, a proxy) must not turn every record into a dead letter.
 const SCHEMA_NOT_FOUND = 40403;
+// a 409 that survives this many attempts (with the registry not holding our schema) is an incompatibility
+const REGISTER_ATTEMPTS = 4;
 
 export class SchemaSource {
   private readonly base: string;
@@ -77,8 +79,28 @@ export class SchemaSource {
     return toAvroType(id, json);
   }
 
-  /** Registers `schema` (Avro) under `subject`; resolves to its id. Idempotent for an identical schema. */
+  /**
+   * Registers `schema` (Avro) under `subject`; resolves to its id. Idempotent for an identical
+   * schema, and safe when replicas register one new subject at the same moment: the client's
+   * first registration sets the subject's compatibility too, and the loser of that race gets a 409
+   * ("rule already exists" on Apicurio). A 409 is retried; it is an incompatibility only when the
+   * registry, asked directly, does not hold our schema under the subject afterwards either.
+   */
   async register(subject: string, schema: object): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.registerOnce(subject, schema);
+      } catch (e) {
+        if (!isSluiceError(e, 'SCHEMA_INCOMPATIBLE')) throw e;
+        const id = await this.lookup(subject, schema);
+        if (id !== undefined) return id; // a concurrent registration of the very same schema won
+        if (attempt >= REGISTER_ATTEMPTS) throw e;
+        await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 100));
+      }
+    }
+  }
+
+  private async registerOnce(subject: string, schema: object): Promise<number> {
     const call = this.client.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
       { subject, compatibility: this.compatibility },
@@ -94,6 +116,23 @@ export class SchemaSource {
     } finally {
       clearTimeout(timer);
       call.catch(() => {}); // a late rejection after the timeout is already reported
+    }
+  }
+
+  /** The id of `schema` under `subject` if the registry holds it (POST /subjects/{subject}), else undefined. */
+  private async lookup(subject: string, schema: object): Promise<number | undefined> {
+    const url = `${this.base}/subjects/${encodeURIComponent(subject)}`;
+    try {
+      const res = await this.fetchFn(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json' },
+        body: JSON.stringify({ schema: JSON.stringify(schema) }),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
+      });
+      const json = parseJson(await res.text());
+      return res.ok && typeof json?.id === 'number' ? json.id : undefined;
+    } catch (e) {
+      throw unavailable(`POST ${url} failed: ${reason(e)}`, e);
     }
   }
 

@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
+import { fitRecord } from '../commit/chunks.js';
 import { positionOf } from '../dedup/keys.js';
 import { deadLetter, lateRecord } from '../sink/headers.js';
 import type { ClosedWindows } from '../sink/types.js';
@@ -125,8 +126,8 @@ async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters:
     await task.txn.begin();
     for (const sink of ctx.sinks) for (const out of (await sink.messages?.(closed)) ?? []) await task.txn.send(out.topic, out.messages);
     if (first) {
-      await task.txn.send(spec.dead_letter, deadLetters);
-      await task.txn.send(spec.late, lateRecords);
+      await task.txn.send(spec.dead_letter, deadLetters.map((m) => fitRecord(m, ctx.maxMessageBytes(spec.dead_letter), spec.dead_letter)));
+      await task.txn.send(spec.late, lateRecords.map((m) => fitRecord(m, ctx.maxMessageBytes(spec.late), spec.late)));
     }
     const checkpoint = encodeCheckpoint({
       position: task.nextOffset,

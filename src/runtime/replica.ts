@@ -19,7 +19,7 @@ import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
 import type { ReplicaContext } from './context.js';
 import { KafkaLog } from './kafka-log.js';
-import { ensureTopics, partitionCount, sourcePartitions } from './topics.js';
+import { ensureTopics, maxMessageBytes, partitionCount, sourcePartitions } from './topics.js';
 
 export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
 export interface ReplicaOptions {
@@ -76,9 +76,12 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     await probe.close();
 
     const abort = new AbortController();
-    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal };
-    const created = await ensureTopics(admin, topology, [...sinkTopics(spec), spec.dead_letter, spec.late], partitions);
+    const written = [...sinkTopics(spec), spec.dead_letter, spec.late];
+    const created = await ensureTopics(admin, topology, written, partitions);
     if (created.length > 0) log.info({ topics: created }, 'created topics');
+    const limits = await maxMessageBytes(admin, written);
+    // the broker's default message.max.bytes when a topic does not say
+    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
     ctx.sinks = await buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) });
 
     const consumer = kafka.consumer({

@@ -46,7 +46,7 @@ export class Task {
   static async start(ctx: ReplicaContext, partition: number): Promise<Task> {
     const { spec } = ctx.topology;
     const log = ctx.log.child({ partition }); // ctx.log carries the topology already
-    const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout);
+    const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout, ctx.maxMessageBytes);
     await txn.fence(); // 1
     const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
     const pending = (checkpoint?.pending ?? []).map(([start, end]): TimeWindow => ({ start, end }));

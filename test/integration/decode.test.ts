@@ -81,6 +81,25 @@ describe('decode against the registry', () => {
     expect(e.message).toContain(subject);
   });
 
+  it('replicas registering one new subject at the same moment all get its id (Apicurio answers the loser 409)', async () => {
+    // the race is between the first registration and the compatibility rule it sets: repeat to hit it
+    for (let round = 0; round < 8; round++) {
+      const subject = `${randomName('t-decode')}-value`;
+      const replicas = Array.from({ length: 4 }, () => source(registryUrl));
+      const ids = await Promise.all(replicas.map((r) => r.register(subject, schemaV1)));
+      expect(new Set(ids).size).toBe(1);
+    }
+  });
+
+  it('a concurrent incompatible registration is still SCHEMA_INCOMPATIBLE for the one that lost', async () => {
+    const subject = `${randomName('t-decode')}-value`;
+    const changed = { ...schemaV1, fields: [schemaV1.fields[0], schemaV1.fields[1], { name: 'n', type: 'string' }] };
+    const [a, b] = await Promise.allSettled([source(registryUrl).register(subject, schemaV1), source(registryUrl).register(subject, changed)]);
+    const failed = [a, b].filter((r) => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SCHEMA_INCOMPATIBLE' });
+  });
+
   it('an unknown id is UNKNOWN_SCHEMA_ID and is not cached', async () => {
     const counter = countingFetch();
     const registry = source(registryUrl, { fetch: counter.fetch });

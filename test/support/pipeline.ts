@@ -32,6 +32,8 @@ export interface TopologyOptions {
   sessionTimeout?: string;
   dedupTtl?: string;
   batch?: string;
+  /** Top-level YAML lines appended to the file (e.g. `topics: { partitions: 1 }`). */
+  extra?: string;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -75,6 +77,7 @@ sinks:
 dead_letter: ${t.dlq}
 late: ${t.late}
 batch: ${opts.batch ?? '{ max_records: 500, max_wait: 100ms }'}
+${opts.extra ?? ''}
 `,
   );
   return t;
