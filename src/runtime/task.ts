@@ -15,6 +15,7 @@ import type { TimeWindow } from '../window/kinds.js';
 import { TaskWindows } from '../window/task-windows.js';
 import type { TaskTable } from '../window/duck-state.js';
 import type { ReplicaContext } from './context.js';
+import { withDependency } from './outage.js';
 
 export class Task {
   /**
@@ -50,8 +51,8 @@ export class Task {
     await txn.fence(); // 1
     const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
     const pending = (checkpoint?.pending ?? []).map(([start, end]): TimeWindow => ({ start, end }));
-    for (const sink of ctx.sinks) await sink.recover?.(partition, checkpoint?.staging, pending); // 3
-    if (ctx.dedup && (await ctx.dedup.ensureMarker(partition)) === 'created' && checkpoint) {
+    for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
+    if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
       // the marker lives beside the dedup keys: gone means Redis lost them (restart without persistence, failover)
       log.error({ partition }, 'Redis lost its dedup data: duplicates within the TTL may be admitted again (see README, Honest limits)');
       ctx.metrics.redisDataLoss();

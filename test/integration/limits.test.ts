@@ -3,57 +3,16 @@
  * accepts, and a window with more rows than one produce request may carry. Each must pass through
  * (the record whole or without its value, the rows in several requests) and the partition go on.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import avro from 'avsc';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SchemaSource } from '../../src/decode/registry.js';
-import { encodeWire } from '../../src/decode/wire.js';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { header, readCommitted, writeTopology, type TestTopology } from '../support/pipeline.js';
 import { endpoints } from '../support/services.js';
+import { sendValues, view, viewEncoder } from '../support/views.js';
 
-const schema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../schemas/page_view.avsc'), 'utf8')) as avro.Schema;
-const type = avro.Type.forSchema(schema);
 const T0 = 1_700_000_000_000;
-const kafka = new Kafka({ clientId: 'sluice-test-limits', brokers: endpoints().brokers, logLevel: logLevel.NOTHING });
-
-const view = (i: number, page: string, ts: number) => ({ event_id: `e-${i}`, ts, page, user_id: `u-${i % 7}`, latency_ms: i % 100, referrer: null, url: '', user_agent: '', country: 'NL' });
-
-/** Creates `topic` (one partition, `config`) and sends `values` in order. */
-async function produce(topic: string, values: Buffer[], config: Record<string, string> = {}): Promise<void> {
-  const admin = kafka.admin();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  try {
-    await Promise.all([admin.connect(), producer.connect()]);
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }] });
-    let batch: Message[] = [];
-    let bytes = 0;
-    for (const value of values) {
-      batch.push({ value, partition: 0 });
-      bytes += value.length;
-      if (bytes > 500_000 || batch.length >= 5000) {
-        await producer.send({ topic, messages: batch });
-        [batch, bytes] = [[], 0];
-      }
-    }
-    if (batch.length) await producer.send({ topic, messages: batch });
-  } finally {
-    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-  }
-}
-
-async function schemaId(subject: string): Promise<number> {
-  const registry = new SchemaSource(endpoints().registryUrl);
-  try {
-    return await registry.register(subject, schema as object);
-  } finally {
-    registry.close();
-  }
-}
 
 describe('size limits', () => {
   const replicas: Replica[] = [];
@@ -70,10 +29,10 @@ describe('size limits', () => {
 
   /** 10 views of page a in the first window, the hostile value, 10 more two windows later (closing the first). */
   async function hostileInput(t: TestTopology, hostile: Buffer): Promise<void> {
-    const id = await schemaId(`${t.source}-value`);
-    const at = (i: number, ts: number) => encodeWire(id, type.toBuffer(view(i, 'a', ts)));
+    const encode = await viewEncoder(t.source);
+    const at = (i: number, ts: number) => encode(view(i, 'a', ts));
     const values = [...Array.from({ length: 10 }, (_, i) => at(i, T0 + i)), hostile, ...Array.from({ length: 10 }, (_, i) => at(100 + i, T0 + 30_000 + i))];
-    await produce(t.source, values, { 'max.message.bytes': String(3 << 20) });
+    await sendValues(t.source, values, { config: { 'max.message.bytes': String(3 << 20) } });
   }
 
   it('a 2 MB record with a bad magic byte is dead-lettered whole: created topics take what the source takes', async () => {
@@ -92,7 +51,7 @@ describe('size limits', () => {
   it('a dead letter larger than an existing dead-letter topic accepts goes there without its value', async () => {
     const t = writeTopology();
     dirs.push(t.dir);
-    await produce(t.dlq, []); // the broker's default max.message.bytes (1 MB)
+    await sendValues(t.dlq, []); // the broker's default max.message.bytes (1 MB)
     await hostileInput(t, Buffer.alloc(2 << 20, 7));
     await start(t);
     const [dlq] = await readCommitted(endpoints().brokers, t.dlq, { until: (n) => n >= 1, timeoutMs: 60_000 });
@@ -107,10 +66,10 @@ describe('size limits', () => {
     const t = writeTopology({ extra: 'topics: { partitions: 1 }', batch: '{ max_records: 20000, max_wait: 200ms }' });
     dirs.push(t.dir);
     const groups = 60_000;
-    const id = await schemaId(`${t.source}-value`);
-    const values = Array.from({ length: groups }, (_, i) => encodeWire(id, type.toBuffer(view(i, `page-${i}`, T0 + (i % 1000)))));
-    values.push(encodeWire(id, type.toBuffer(view(groups, 'closer', T0 + 20_000))));
-    await produce(t.source, values);
+    const encode = await viewEncoder(t.source);
+    const values = Array.from({ length: groups }, (_, i) => encode(view(i, `page-${i}`, T0 + (i % 1000))));
+    values.push(encode(view(groups, 'closer', T0 + 20_000)));
+    await sendValues(t.source, values);
     await start(t);
     const out = await readCommitted(endpoints().brokers, t.output, { until: (n) => n >= groups, timeoutMs: 110_000 });
     expect(out).toHaveLength(groups);
