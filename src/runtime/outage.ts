@@ -4,10 +4,12 @@
  * one is through (not per attempt, not per partition), with a gauge.
  */
 import { isSluiceError } from '../errors.js';
+import type { Dependency as AnyDependency } from '../telemetry/metrics.js';
 import type { ReplicaContext } from './context.js';
 import { retryWithBackoff } from './backoff.js';
 
-export type Dependency = 'registry' | 'redis';
+/** The names are the metrics' (one list); Kafka outages are tracked by the client's log (kafka-log.ts). */
+export type Dependency = Exclude<AnyDependency, 'kafka'>;
 
 interface Episode { waiting: number; since: number }
 const episodes = new WeakMap<ReplicaContext, Map<Dependency, Episode>>();
