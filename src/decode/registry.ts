@@ -7,6 +7,7 @@ import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { SluiceError } from '../errors.js';
+import { registryEndpoint } from './registry-endpoint.js';
 
 export interface SchemaSourceOptions {
   /** Per-request timeout; past it the registry counts as unavailable. Default 10 s. */
@@ -24,7 +25,9 @@ export interface SchemaSourceOptions {
 const SCHEMA_NOT_FOUND = 40403;
 
 export class SchemaSource {
+  /** The URL without credentials: the only form that appears in messages. */
   private readonly base: string;
+  private readonly authHeaders: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
   private readonly client: SchemaRegistry;
@@ -32,12 +35,15 @@ export class SchemaSource {
   private readonly types = new Map<number, Promise<Type>>();
   private readonly closing = new AbortController();
 
+  /** `url` may hold credentials (`http://user:pw@host/…`): they are sent as a Basic Authorization header, never printed. */
   constructor(url: string, opts: SchemaSourceOptions = {}) {
-    this.base = url.replace(/\/+$/, '');
+    const endpoint = registryEndpoint(url);
+    this.base = endpoint.base;
+    this.authHeaders = endpoint.headers;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fetchFn = opts.fetch ?? fetch;
     this.compatibility = COMPATIBILITY[opts.compatibility ?? 'BACKWARD'];
-    this.client = new SchemaRegistry({ host: this.base, retry: { retries: opts.retries ?? 3 } });
+    this.client = new SchemaRegistry({ host: this.base, ...(endpoint.auth ? { auth: endpoint.auth } : {}), retry: { retries: opts.retries ?? 3 } });
   }
 
   /** The writer type of schema `id`; rejects with UNKNOWN_SCHEMA_ID, SCHEMA_INCOMPATIBLE or REGISTRY_UNAVAILABLE. */
@@ -61,7 +67,7 @@ export class SchemaSource {
     let body: string;
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
-      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json' }, signal });
+      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders }, signal });
       body = await res.text();
     } catch (e) {
       throw unavailable(`GET ${url} failed: ${reason(e)}`, e);
@@ -71,7 +77,10 @@ export class SchemaSource {
       throw new SluiceError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry (${String(json.message ?? 'not found')})`, { schemaId: id });
     }
     if (!res.ok || json === undefined || typeof json.schema !== 'string') {
-      const hint = res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)' : '';
+      const hint =
+        res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)'
+        : res.status === 401 || res.status === 403 ? ' (check the user and password in SCHEMA_REGISTRY_URL, http://user:password@host/…; sent as Basic auth)'
+        : '';
       throw unavailable(`GET ${url} answered ${res.status}${hint}: ${body.slice(0, 200)}`);
     }
     return toAvroType(id, json);
