@@ -21,8 +21,9 @@ export interface DuckOptions {
 
 /**
  * Opens `path` (':memory:' or the state file, opened before the lock) and locks it down. Order
- * matters: allowed_directories can only be set while external access is on, and nothing can be
- * set once the configuration is locked, so every setting is applied before the last two.
+ * matters: temp_directory and allowed_directories can only be set while external access is on,
+ * and nothing at all once the configuration is locked (checked on 1.5.6), so every setting comes
+ * before the last two. A new setting (e.g. max_temp_directory_size) belongs in the same list.
  */
 export async function openSandboxed(path: string, options: DuckOptions = {}): Promise<DuckDBInstance> {
   const instance = await DuckDBInstance.create(path, {
