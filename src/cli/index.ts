@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError } from '../errors.js';
 import { parseDuration } from '../topology/duration.js';
+import { redactText } from '../telemetry/redact.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -90,9 +91,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (isSluiceError(err)) {
-    process.stderr.write(`sluice: ${err.message} [${err.code}, ${err.domain} error${err.retriable ? ', retriable' : ''}]\n`);
+    process.stderr.write(`sluice: ${redactText(err.message)} [${err.code}, ${err.domain} error${err.retriable ? ', retriable' : ''}]\n`);
     process.exitCode = err.domain === 'user' ? 2 : 1;
   } else {
-    throw err;
+    // a bug or a library's own error: its stack, with any URL password masked
+    process.stderr.write(`${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exitCode = 1;
   }
 }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { SchemaSource } from '../decode/registry.js';
 import { createRedis, DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
-import { buildSinks, sinkTopics } from '../sink/registry.js';
+import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -77,7 +77,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     // one file per process: replicas sharing a state dir must not share DuckDB's lock; the state is
     // rebuilt from Kafka at every start, so the file never outlives its process
     const duckFile = opts.stateDir ? join(opts.stateDir, `${spec.name}-${process.pid}.duckdb`) : ':memory:';
-    const duck = await DuckState.open(duckFile);
+    // metric SQL runs sandboxed: no file but the sinks' staging folders, no network
+    const duck = await DuckState.open(duckFile, { allowedDirectories: sinkDirectories(topology) });
     closers.push(async () => {
       await duck.close();
       if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });

@@ -5,13 +5,15 @@
  * Created topics accept records as large as the source topic does (a dead letter carries a source
  * record whole, plus headers), unless `topics.config` says otherwise.
  */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { SluiceError } from '../errors.js';
 import type { Topology } from '../topology/loader.js';
 
 /** Room for the `sluice.*` headers a dead letter or late record gains over its source record. */
 export const HEADER_MARGIN = 64 * 1024;
 const MAX_MESSAGE_BYTES = 'max.message.bytes';
+// kafkajs is CommonJS: Node's ESM loader does not see this named export, so take it off the default
+const { ConfigResourceTypes } = kafkajs;
 
 export async function sourcePartitions(admin: Admin, topology: Topology): Promise<number> {
   const topic = topology.spec.source.topic;

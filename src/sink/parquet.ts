@@ -40,10 +40,13 @@ async function moveOnce(from: string, to: string): Promise<void> {
   }
 }
 
+/** The folder DuckDB writes a sink's files into before they are published: the only one it may write (window/sandbox.ts). */
+export const stagingRoot = (root: string): string => join(root, '_staging');
+
 export interface ParquetSinkOptions { root: string; topology: string; orphanAgeMs: number }
 
 export function parquetSink(opts: ParquetSinkOptions): Sink {
-  const staging = (token: string) => join(opts.root, '_staging', token);
+  const staging = (token: string) => join(stagingRoot(opts.root), token);
 
   async function publish(partition: number, token: string, windows: TimeWindow[]): Promise<void> {
     for (const w of windows) {
@@ -78,7 +81,7 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
     if (token && windows.length > 0) await publish(partition, token, windows);
     // Staging of a transaction older than the transaction timeout can never commit: remove it.
     // Younger folders may belong to the partition's current owner (we may be a zombie).
-    const root = join(opts.root, '_staging');
+    const root = stagingRoot(opts.root);
     const entries = await readdir(root).catch(() => [] as string[]);
     for (const name of entries) {
       if (!name.startsWith(`p${partition}-`)) continue;
@@ -100,7 +103,7 @@ async function storage<T>(root: string, fn: () => Promise<T>): Promise<T> {
 
 /** At start: the root exists or can be made, and a file can be written and removed in it. */
 export async function checkWritable(root: string, field: string): Promise<void> {
-  const probe = join(root, '_staging', `.probe-${process.pid}`);
+  const probe = join(stagingRoot(root), `.probe-${process.pid}`);
   try {
     await mkdir(dirname(probe), { recursive: true });
     await writeFile(probe, '');

@@ -3,6 +3,7 @@
  * Progress goes to stderr; `up` prints the endpoints as KEY=value lines on stdout.
  */
 import { isSluiceError } from '../errors.js';
+import { redactText, redactUrl } from '../telemetry/redact.js';
 import { stackDown, stackStatus } from './down.js';
 import { formatEnv } from './env-file.js';
 import { stackUp } from './up.js';
@@ -11,8 +12,9 @@ async function main(cmd: string | undefined): Promise<number> {
   switch (cmd) {
     case 'up': {
       const res = await stackUp();
-      process.stdout.write(`${formatEnv(res.env)}\n`);
-      process.stderr.write(`(also written to ${res.envFile}; environment variables win over it)\n`);
+      // passwords only in the env file, never on the terminal
+      process.stdout.write(`${redactText(formatEnv(res.env))}\n`);
+      process.stderr.write(`(also written to ${res.envFile}, passwords included; environment variables win over it)\n`);
       return 0;
     }
     case 'down':
@@ -22,7 +24,7 @@ async function main(cmd: string | undefined): Promise<number> {
       const all = await stackStatus();
       for (const s of all) {
         const who = s.owner === 'stack' ? `pid ${s.pid}` : s.owner === 'external' ? 'not started by this stack' : 'not configured';
-        process.stdout.write(`${s.service.padEnd(8)} ${s.up ? 'up  ' : 'DOWN'}  ${(s.endpoint ?? '-').padEnd(42)} ${who}\n`);
+        process.stdout.write(`${s.service.padEnd(8)} ${s.up ? 'up  ' : 'DOWN'}  ${(s.endpoint ? redactUrl(s.endpoint) : '-').padEnd(42)} ${who}\n`);
       }
       return all.every((s) => s.up) ? 0 : 3;
     }
@@ -36,7 +38,7 @@ async function main(cmd: string | undefined): Promise<number> {
 main(process.argv[2]).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`stack ${process.argv[2]}: ${isSluiceError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(redactText(`stack ${process.argv[2]}: ${isSluiceError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`));
     process.exit(1);
   },
 );
