@@ -1,6 +1,6 @@
 /**
  * The independent oracle: what sluice must output, computed from the input alone with plain,
- * obviously-correct code (no import from src/). Semantics: ../shared/design/exactly-once.md.
+ * obviously-correct code (no import from src/). Semantics: docs/windows.md, docs/exactly-once.md.
  *
  * - Each partition is processed alone, in offset order; each has its own stream time and windows
  *   (a group key present in two partitions gives two rows: rows are keyed by partition too).
