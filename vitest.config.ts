@@ -9,7 +9,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          // test/bench/*.test.ts: the bench's pure helpers, kept next to the bench
+          include: ['test/unit/**/*.test.ts', 'test/bench/**/*.test.ts'],
           setupFiles: ['src/commit/kafkajs-grouping.ts'],
           testTimeout: 20_000,
         },

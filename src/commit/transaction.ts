@@ -55,7 +55,7 @@ export class TaskTransaction {
   /**
    * Registers the transactional id with the coordinator: bumps the epoch, fences any older holder
    * and aborts its lingering transaction. kafkajs does this at the first transaction(), not at
-   * connect() (see ../shared/stack/README.md), so we open and abort an empty one.
+   * connect() (see docs/local-stack.md), so we open and abort an empty one.
    */
   async fence(): Promise<void> {
     await this.producer.connect();

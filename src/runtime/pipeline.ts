@@ -1,7 +1,7 @@
 /**
  * One micro-batch of one task, top to bottom: follow a record from the Kafka fetch to the commit.
  *
- * The commit order (written once, here; ../shared/design/exactly-once.md):
+ * The commit order (written once, here; docs/exactly-once.md):
  *   1. decode + validate; invalid → dead letters
  *   2. deduplicate in Redis (replay-safe: a record finds its own position and stays new)
  *   3. assign to windows, advancing stream time record by record; all windows closed → late

@@ -1,7 +1,7 @@
 /**
  * One task per input partition (like a Kafka Streams task): it owns the partition's stream time,
  * its open windows in DuckDB and a transactional producer `<name>-<topic>-<partition>`.
- * Starting a task is the recovery procedure of ../shared/design/exactly-once.md:
+ * Starting a task is the recovery procedure of docs/exactly-once.md:
  *   1. fence: register the transactional id (aborts a lingering transaction, fences a zombie);
  *   2. read the committed offset + checkpoint (after fencing, so no older owner can move them);
  *   3. roll forward the checkpoint's pending Parquet files, remove dead staging;

@@ -1,6 +1,6 @@
 /**
  * Cross-field rules the shape alone cannot express: window durations, dedup TTL against the
- * window (../shared/design/exactly-once.md, "Configuration rules"), and fields against the reader
+ * window (docs/exactly-once.md, "Configuration rules that follow"), and fields against the reader
  * schema. Pure: each rule returns problems with the path they concern.
  */
 import { fieldType, namedTypes, type FieldType } from '../window/columns.js';

@@ -1,7 +1,7 @@
 /**
  * SQL for a task's window state, as pure functions (unit-tested without DuckDB).
  * State is the raw rows of open windows, one row per (record, window), so any DuckDB aggregate
- * works (../shared/design/exactly-once.md, "Offsets and state recovery").
+ * works (docs/windows.md, "What the state holds").
  */
 import { SluiceError } from '../errors.js';
 import { quoteIdent, type Column } from './columns.js';

@@ -8,7 +8,9 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
-import { header, readCommitted, writeTopology, type TestTopology } from '../support/pipeline.js';
+import { text as header } from '../support/headers.js';
+import { writeTopology, type TestTopology } from '../support/pipeline.js';
+import { readToEnd, waitProcessed } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 import { sendValues, view, viewEncoder } from '../support/views.js';
 
@@ -27,6 +29,15 @@ describe('size limits', () => {
     replicas.push(await startReplica(await loadTopology(t.file), { brokers, registryUrl, redisUrl }, { port: 0, log: pino({ level: 'warn' }) }));
   }
 
+  /** Runs the topology over its whole input; returns the one dead letter. */
+  async function run(t: TestTopology) {
+    await start(t);
+    await waitProcessed(endpoints().brokers, t.group, t.source);
+    const dlq = await readToEnd(endpoints().brokers, t.dlq);
+    expect(dlq).toHaveLength(1);
+    return dlq[0]!;
+  }
+
   /** 10 views of page a in the first window, the hostile value, 10 more two windows later (closing the first). */
   async function hostileInput(t: TestTopology, hostile: Buffer): Promise<void> {
     const encode = await viewEncoder(t.source);
@@ -40,12 +51,10 @@ describe('size limits', () => {
     dirs.push(t.dir);
     const hostile = Buffer.alloc(2 << 20, 7);
     await hostileInput(t, hostile);
-    await start(t);
-    const [dlq] = await readCommitted(endpoints().brokers, t.dlq, { until: (n) => n >= 1, timeoutMs: 60_000 });
-    expect(header(dlq!.message.headers, 'sluice.error.code')).toBe('BAD_MAGIC_BYTE');
-    expect(dlq!.message.value?.equals(hostile)).toBe(true);
-    const out = await readCommitted(endpoints().brokers, t.output, { until: (n) => n >= 1, timeoutMs: 60_000 });
-    expect(out).toHaveLength(1); // page a's first window; the second is still open
+    const dlq = await run(t);
+    expect(header(dlq.message.headers, 'sluice.error.code')).toBe('BAD_MAGIC_BYTE');
+    expect(dlq.message.value?.equals(hostile)).toBe(true);
+    expect(await readToEnd(endpoints().brokers, t.output)).toHaveLength(1); // page a's first window; the second is still open
   });
 
   it('a dead letter larger than an existing dead-letter topic accepts goes there without its value', async () => {
@@ -53,13 +62,12 @@ describe('size limits', () => {
     dirs.push(t.dir);
     await sendValues(t.dlq, []); // the broker's default max.message.bytes (1 MB)
     await hostileInput(t, Buffer.alloc(2 << 20, 7));
-    await start(t);
-    const [dlq] = await readCommitted(endpoints().brokers, t.dlq, { until: (n) => n >= 1, timeoutMs: 60_000 });
-    expect(dlq!.message.value).toBeNull();
-    expect(header(dlq!.message.headers, 'sluice.error.code')).toBe('BAD_MAGIC_BYTE');
-    expect(header(dlq!.message.headers, 'sluice.source.offset')).toBe('10');
-    expect(header(dlq!.message.headers, 'sluice.dropped')).toMatch(/^value \(2097152 bytes\): larger than topic/);
-    expect(await readCommitted(endpoints().brokers, t.output, { until: (n) => n >= 1, timeoutMs: 60_000 })).toHaveLength(1);
+    const dlq = await run(t);
+    expect(dlq.message.value).toBeNull();
+    expect(header(dlq.message.headers, 'sluice.error.code')).toBe('BAD_MAGIC_BYTE');
+    expect(header(dlq.message.headers, 'sluice.source.offset')).toBe('10');
+    expect(header(dlq.message.headers, 'sluice.dropped')).toMatch(/^value \(2097152 bytes\): larger than topic/);
+    expect(await readToEnd(endpoints().brokers, t.output)).toHaveLength(1);
   });
 
   it('a window of 60k groups into one output partition is emitted whole, in requests the broker accepts', async () => {
@@ -71,7 +79,8 @@ describe('size limits', () => {
     values.push(encode(view(groups, 'closer', T0 + 20_000)));
     await sendValues(t.source, values);
     await start(t);
-    const out = await readCommitted(endpoints().brokers, t.output, { until: (n) => n >= groups, timeoutMs: 110_000 });
+    await waitProcessed(endpoints().brokers, t.group, t.source, 110_000);
+    const out = await readToEnd(endpoints().brokers, t.output);
     expect(out).toHaveLength(groups);
     expect(new Set(out.map((m) => m.message.key?.toString())).size).toBe(groups);
   });

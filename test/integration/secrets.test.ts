@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { produceFixedInput } from '../support/input.js';
-import { sleep, writeTopology } from '../support/pipeline.js';
+import { writeTopology } from '../support/pipeline.js';
 import { endpoints } from '../support/services.js';
 
 const SECRET = `pw-${randomUUID()}`;
@@ -31,7 +31,7 @@ function sluice(args: string[], env: Record<string, string>): { child: ChildProc
 
 /** Polls `probe` every 200 ms until it returns a value, for at most `ms`. */
 async function until<T>(ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T | undefined> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(200)) {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
     const v = await probe();
     if (v !== undefined) return v;
   }

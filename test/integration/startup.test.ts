@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startReplica, type Endpoints, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { produceFixedInput } from '../support/input.js';
-import { readCommitted, sleep, writeTopology, type TestTopology } from '../support/pipeline.js';
+import { writeTopology, type TestTopology } from '../support/pipeline.js';
+import { readUntil, waitFor } from '../support/read.js';
 import { hostPort, tcpProxy } from '../support/proxy.js';
 import { endpoints } from '../support/services.js';
 import { sendValues, view, viewEncoder } from '../support/views.js';
@@ -25,13 +26,9 @@ function capture(): { log: pino.Logger; lines: Logged[]; said: (re: RegExp) => L
   return { log, lines, said: (re) => lines.filter((l) => re.test(l.msg)) };
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) => waitFor(cond, timeoutMs, () => what);
+/** The outage lasts a while: several retries happen meanwhile, and none of them may log again. */
+const outageLasts = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('replica startup and outages', () => {
   const replicas: Replica[] = [];
@@ -71,7 +68,7 @@ describe('replica startup and outages', () => {
     const { log, said } = capture();
     const starting = start(t, { brokers: [`127.0.0.1:${proxy.port}`] }, log);
     await until(() => said(/^kafka unavailable/).length > 0, 'the outage line');
-    await sleep(1500); // several retries happen meanwhile; none of them may log again
+    await outageLasts(1500);
     await proxy.up();
     const replica = await starting;
     await until(() => replica.ready(), 'the replica ready');
@@ -99,9 +96,9 @@ describe('replica startup and outages', () => {
     await until(() => said(/^redis unavailable/).length > 0, 'the Redis outage line');
     const metrics = await (await fetch(`http://127.0.0.1:${replica.port}/metrics`)).text();
     expect(metrics).toMatch(/sluice_dependency_outage\{topology="[^"]+",dependency="redis"\} 1/);
-    await sleep(1500);
+    await outageLasts(1500);
     await proxy.up();
-    const out = await readCommitted(endpoints().brokers, t.output, { until: (n) => n > 0, timeoutMs: 60_000, settleMs: 0 });
+    const out = await readUntil(endpoints().brokers, t.output, { until: (n) => n > 0, timeoutMs: 60_000 });
     expect(out.length).toBeGreaterThan(0);
     expect(said(/^redis unavailable/)).toHaveLength(1);
     expect(said(/^redis available again/)).toHaveLength(1);
@@ -129,12 +126,12 @@ describe('replica startup and outages', () => {
     writeFileSync(staging, 'in the way');
     await sendValues(t.source, [encode(view(1, 'a', T0 + 20_000)), encode(view(2, 'b', T0 + 40_000))], { create: false });
     await until(() => said(/^storage unavailable/).length > 0, 'the storage outage line');
-    await sleep(1500); // retries meanwhile, none of them logged
+    await outageLasts(1500);
     rmSync(staging, { force: true });
     await until(() => said(/^storage available again/).length > 0, 'the end of the outage');
     expect(said(/^storage unavailable/)).toHaveLength(1);
     expect(said(/batch failed/)).toHaveLength(0);
-    const out = await readCommitted(endpoints().brokers, t.output, { until: (n) => n >= 2, timeoutMs: 30_000, settleMs: 0 });
+    const out = await readUntil(endpoints().brokers, t.output, { until: (n) => n >= 2, timeoutMs: 30_000 });
     expect(out.length).toBe(2);
     expect(readdirSync(join(t.parquet, `window_date=${new Date(T0).toISOString().slice(0, 10)}`)).filter((f) => f.endsWith('.parquet'))).toHaveLength(2);
   });
