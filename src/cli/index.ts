@@ -52,8 +52,10 @@ program
   .argument('<topology>', 'topology YAML file')
   .addOption(new Option('--port <port>', 'HTTP port for /metrics, /healthz, /readyz (default 9464, the next free one if taken; 0: any free port)').argParser(port))
   .addOption(new Option('--state-dir <dir>', 'folder for the DuckDB file of open-window state (default: in memory; state is rebuilt from Kafka on restart either way)'))
+  .addOption(new Option('--memory-limit <size>', 'DuckDB memory limit for open-window state (e.g. 512MB, 4GB); past it DuckDB spills to --spill-dir').default('1GB').env('SLUICE_MEMORY_LIMIT'))
+  .addOption(new Option('--spill-dir <dir>', 'folder DuckDB spills to past the memory limit (default: <state-dir>/spill, else a folder in the OS temp dir; emptied on exit)').env('SLUICE_SPILL_DIR'))
   .addOption(new Option('--startup-timeout <duration>', 'how long startup waits for an unreachable Kafka or registry before it exits 1 (e.g. 30s, 5m)').default(300_000, '5m').argParser(duration))
-  .action(async (file: string, opts: { port?: number; stateDir?: string; startupTimeout: number }) => {
+  .action(async (file: string, opts: import('./run.js').RunOptions) => {
     const { runCommand } = await import('./run.js');
     await runCommand(file, opts);
   });

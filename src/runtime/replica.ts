@@ -3,7 +3,8 @@
  * while they are down, see startup.ts), creates missing topics, registers the output schema, and
  * runs the consumer group's tasks until stopped.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -28,6 +29,10 @@ export interface ReplicaOptions {
   port?: number;
   stateDir?: string;
   log: Logger;
+  /** DuckDB memory limit for open-window state (default 1GB); past it DuckDB spills to `spillDir`. */
+  memoryLimit?: string;
+  /** Spill folder (default `<stateDir>/spill`, else a new folder in the OS temp dir); removed on stop. */
+  spillDir?: string;
   /** How long startup waits for Kafka and the registry before it gives up (default 5 min). */
   startupTimeoutMs?: number;
   /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
@@ -36,6 +41,7 @@ export interface ReplicaOptions {
 export interface Replica { port: number; ready(): boolean; assigned(): number[]; stop(): Promise<void> }
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 300_000;
+export const DEFAULT_MEMORY_LIMIT = '1GB';
 
 export async function startReplica(topology: Topology, endpoints: Endpoints, opts: ReplicaOptions): Promise<Replica> {
   const { spec } = topology;
@@ -78,10 +84,12 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     // rebuilt from Kafka at every start, so the file never outlives its process
     const duckFile = opts.stateDir ? join(opts.stateDir, `${spec.name}-${process.pid}.duckdb`) : ':memory:';
     // metric SQL runs sandboxed: no file but the sinks' staging folders, no network
-    const duck = await DuckState.open(duckFile, { allowedDirectories: sinkDirectories(topology) });
+    const spill = opts.spillDir ?? (opts.stateDir ? join(opts.stateDir, 'spill', `${spec.name}-${process.pid}`) : mkdtempSync(join(tmpdir(), `sluice-spill-${spec.name}-`)));
+    const duck = await DuckState.open(duckFile, { allowedDirectories: sinkDirectories(topology), memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, tempDirectory: spill });
     closers.push(async () => {
       await duck.close();
       if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });
+      if (!opts.spillDir) rmSync(spill, { recursive: true, force: true });
     });
     const columns = columnsFromAvro(topology.valueSchema);
     const probe = await duck.task(-1, columns, spec.aggregate);
@@ -120,7 +128,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       ),
     );
     kafkaLog.started();
-    log.info({ group: spec.source.group, source: spec.source.topic, partitions, state: duckFile }, 'replica running');
+    log.info({ group: spec.source.group, source: spec.source.topic, partitions, state: duckFile, memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, spill }, 'replica running');
     return { port: health.port, ready: () => running.ready(), assigned: () => running.assigned(), stop: close };
   } catch (err) {
     await close();

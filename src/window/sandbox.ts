@@ -4,7 +4,8 @@
  * Validation and the runtime both open it here, so a metric refused at run is refused at validate.
  * Settings: https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview
  */
-import { sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from './sql.js';
 
@@ -26,6 +27,8 @@ export interface DuckOptions {
  * before the last two. A new setting (e.g. max_temp_directory_size) belongs in the same list.
  */
 export async function openSandboxed(path: string, options: DuckOptions = {}): Promise<DuckDBInstance> {
+  // DuckDB creates the spill folder itself, but not its parents
+  if (options.tempDirectory !== undefined) await mkdir(dirname(options.tempDirectory), { recursive: true });
   const instance = await DuckDBInstance.create(path, {
     threads: String(options.threads ?? 1),
     // never download or load extensions behind a query's back (httpfs for an http:// path, …)

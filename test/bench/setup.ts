@@ -49,7 +49,16 @@ export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY): BenchTopo
   return { ...n, file, schemaFile };
 }
 
-export interface LoadShape { events: number; partitions: number; keys: number; duplicates: number; stepMs: number; seed: string }
+export interface LoadShape {
+  events: number;
+  partitions: number;
+  keys: number;
+  duplicates: number;
+  stepMs: number;
+  seed: string;
+  /** Event time of the first event; default: so that the last one is a minute ago. */
+  startTs?: number;
+}
 
 export interface Preloaded {
   events: number;
@@ -82,7 +91,7 @@ export async function preload(brokers: string[], registryUrl: string, t: BenchTo
       rate: Infinity,
       inFlight: 3,
       // event time ends a minute ago, so no record is stamped in the future
-      messages: generate({ ...roles, count: shape.events, duplicates: shape.duplicates, keys: shape.keys, seed: shape.seed, stepMs: shape.stepMs, startTs: Date.now() - span - 60_000, schemaIds: source.schemaIds }),
+      messages: generate({ ...roles, count: shape.events, duplicates: shape.duplicates, keys: shape.keys, seed: shape.seed, stepMs: shape.stepMs, startTs: shape.startTs ?? Date.now() - span - 60_000, schemaIds: source.schemaIds }),
       onSent: (sent) => {
         for (const m of sent) {
           bytes += m.value.length;

@@ -22,6 +22,25 @@ async function settings(instance: DuckDBInstance): Promise<Record<string, string
 }
 
 describe('openSandboxed', () => {
+  it('spills past the memory limit into a spill folder it creates, with external access off', async () => {
+    const spill = join(dir, 'nested', 'spill');
+    const instance = await openSandboxed(':memory:', { threads: 1, memoryLimit: '64MB', tempDirectory: spill });
+    try {
+      const conn = await instance.connect();
+      try {
+        // an aggregate whose hash table is far beyond 64 MB: without spilling it fails with "Out of Memory"
+        await conn.run('CREATE TABLE t AS SELECT i AS k, repeat(\'x\', 40) AS v FROM range(3000000) r(i)');
+        const r = await conn.runAndReadAll('SELECT count(*) FROM (SELECT k, count(DISTINCT v), max(v) FROM t GROUP BY k)');
+        expect(Number(r.getRows()[0]![0])).toBe(3_000_000);
+        expect(existsSync(spill), 'DuckDB spilled into the folder given').toBe(true);
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  });
+
   it('applies memory, spill and allowed folders, then disables external access and locks', async () => {
     const spill = join(dir, 'spill');
     const out = join(dir, 'out');
