@@ -6,7 +6,7 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { SluiceError, isSluiceError } from '../errors.js';
-import { eventTimeProblem, groupKeyProblem } from './limits.js';
+import { eventTimeProblem, groupKeyProblem, intOverflow } from './limits.js';
 import { HEADER_SIZE, MAGIC_BYTE, parseWire, peekSchemaId } from './wire.js';
 import type { SchemaSource } from './registry.js';
 
@@ -47,6 +47,8 @@ export class RecordDecoder {
   private readonly maxFutureSkewMs: number | undefined;
   private readonly groupBy: readonly string[];
   private readonly maxKeyBytes: number;
+  /** Decoded top-level int fields: avsc does not check that their varints fit 32 bits. */
+  private readonly intFields: readonly string[];
   /** Resolution per writer id: deterministic, so kept for the decoder's life (failures too). */
   private readonly writers = new Map<number, WriterEntry>();
   /** Ids the registry did not know during the last prepare(): a later batch asks again. */
@@ -62,6 +64,7 @@ export class RecordDecoder {
     this.groupBy = opts.maxKeyBytes === undefined ? [] : [...(opts.groupBy ?? [])];
     this.maxKeyBytes = opts.maxKeyBytes ?? Infinity;
     this.reader = opts.fields ? project(opts.readerSchema, new Set([...opts.fields, this.eventTimeField, ...(this.dedupFields ?? [])])) ?? this.full : this.full;
+    this.intFields = intFieldNames(this.reader);
     const fieldNames = readerFieldNames(this.full);
     for (const f of [this.eventTimeField, ...(this.dedupFields ?? [])]) {
       if (!fieldNames.has(f)) {
@@ -123,6 +126,8 @@ export class RecordDecoder {
       if (r.offset < 0) throw new Error('truncated buffer');
       if (r.offset < buf.length) throw new Error('trailing data');
       record = r.value as Record<string, unknown>;
+      const overflow = this.intFields.length > 0 ? intOverflow(record, this.intFields) : undefined;
+      if (overflow !== undefined) throw new Error(overflow);
     } catch (e) {
       return fail('UNDECODABLE_PAYLOAD', `payload of ${buf.length - HEADER_SIZE} bytes does not decode with writer schema id ${schemaId}: ${(e as Error).message}`, schemaId);
     }
@@ -206,6 +211,13 @@ function readerFieldNames(type: Type): Set<string> {
     throw new SluiceError('SCHEMA_FILE_INVALID', `the reader schema must be an Avro record, got ${type.typeName}`);
   }
   return new Set(fields.map((f) => f.name));
+}
+
+/** Top-level fields of type int (or a union with int). */
+function intFieldNames(type: Type): string[] {
+  const fields = (type as unknown as { fields?: Array<{ name: string; type: Type }> }).fields ?? [];
+  const isInt = (t: Type): boolean => t.typeName === 'int' || ((t as unknown as { types?: Type[] }).types ?? []).some((u) => u.typeName === 'int');
+  return fields.filter((f) => isInt(f.type)).map((f) => f.name);
 }
 
 /** The reader schema restricted to `keep` (a record of those fields), or undefined when it cannot be built alone. */

@@ -66,3 +66,16 @@ export function groupKeyProblem(record: Record<string, unknown>, groupBy: readon
     { fields: groupBy, bytes, maxBytes },
   );
 }
+
+/**
+ * The first of `fields` (top-level Avro ints) holding a value beyond 32 bits, as a message, or
+ * undefined. avsc reads an int as any varint (Java's decoder rejects it: "Invalid int encoding"),
+ * and such a value would fail later, in DuckDB's INTEGER column, on every retry of the batch.
+ */
+export function intOverflow(record: Record<string, unknown>, fields: readonly string[]): string | undefined {
+  for (let i = 0; i < fields.length; i++) {
+    const v = record[fields[i]!];
+    if (typeof v === 'number' && (v | 0) !== v) return `field "${fields[i]}" holds ${v}, beyond Avro's 32-bit int (an invalid encoding)`;
+  }
+  return undefined;
+}

@@ -14,6 +14,8 @@ export interface Rules {
   groupBy: string;
   maxFutureSkewMs: number;
   maxKeyBytes: number;
+  /** Top-level int fields. */
+  intFields: readonly string[];
 }
 
 const MAX_EVENT_TIME = 253_402_300_799_999;
@@ -28,6 +30,8 @@ export function classify(value: Buffer | null, timestamp: number, r: Rules): Ver
   } catch {
     return { dead: 'UNDECODABLE_PAYLOAD' };
   }
+  // Avro ints are 32-bit; avsc reads any varint (Java rejects it), sluice checks the ints it reads
+  for (const f of r.intFields) if (typeof event[f] === 'number' && ((event[f] as number) | 0) !== event[f]) return { dead: 'UNDECODABLE_PAYLOAD' };
   const ts = event[r.eventTime] as number;
   if (!Number.isInteger(ts) || ts < 0 || ts > MAX_EVENT_TIME) return { dead: 'EVENT_TIME_OUT_OF_RANGE' };
   if (ts - timestamp > r.maxFutureSkewMs) return { dead: 'EVENT_TIME_TOO_FAR_AHEAD' };

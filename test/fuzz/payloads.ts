@@ -3,10 +3,17 @@
  * extreme longs, hostile varint lengths, huge strings and unknown schema ids. Each payload comes
  * with its Kafka timestamp; ./classify.ts says from the bytes alone what sluice must do with it.
  */
+import avro from 'avsc';
 import { encodeWire, HEADER_SIZE } from '../../src/decode/wire.js';
 import { UNKNOWN_SCHEMA_ID } from '../../src/gen/invalid.js';
 import { Rng } from '../../src/gen/prng.js';
-import { pageView, pageViewPayload, pageViewType, type PageView } from '../support/hostile.js';
+import { PAGE_VIEW_SCHEMA, pageView, pageViewPayload, pageViewType, type PageView } from '../support/hostile.js';
+
+/** The page view with latency_ms widened to long: the same bytes as an int, but beyond 32 bits when asked. */
+const wideType = avro.Type.forSchema({
+  ...PAGE_VIEW_SCHEMA,
+  fields: (PAGE_VIEW_SCHEMA.fields as Array<{ name: string }>).map((f) => (f.name === 'latency_ms' ? { ...f, type: 'long' } : f)),
+} as avro.Schema);
 
 export interface FuzzPayload { kind: string; value: Buffer | null; timestamp: number }
 
@@ -27,7 +34,7 @@ const MAX_EVENT_TIME = 253_402_300_799_999n;
 const EXTREME_LONGS = [-(2n ** 63n), -1n, 0n, 1n, 2n ** 53n - 3n, 2n ** 53n + 2n, 2n ** 63n - 1n, 8_700_000_000_000_000n, MAX_EVENT_TIME, MAX_EVENT_TIME + 1n];
 const KINDS: Array<[string, number]> = [
   ['valid', 55], ['duplicate', 4], ['late', 3], ['ahead', 2], ['random-bytes', 5], ['null', 1], ['truncated', 5],
-  ['mutated', 12], ['extreme-ts', 4], ['extreme-int', 2], ['varint-length', 2], ['long-key', 2], ['huge-string', 0.3], ['unknown-id', 2], ['unicode', 0.7],
+  ['mutated', 12], ['extreme-ts', 4], ['extreme-int', 2], ['int-overflow', 1], ['varint-length', 2], ['long-key', 2], ['huge-string', 0.3], ['unknown-id', 2], ['unicode', 0.7],
 ];
 
 export function* fuzzPayloads(o: FuzzOptions): Generator<FuzzPayload> {
@@ -81,6 +88,9 @@ export function* fuzzPayloads(o: FuzzOptions): Generator<FuzzPayload> {
       case 'extreme-int':
         e.latency_ms = rng.pick([-(2 ** 31), 2 ** 31 - 1, 0, -1]);
         value = wire(e);
+        break;
+      case 'int-overflow': // a varint an Avro int cannot hold
+        value = encodeWire(o.schemaId, wideType.toBuffer({ ...e, latency_ms: rng.pick([2 ** 31, -(2 ** 31) - 1, 2 ** 40, -(2 ** 52)]) }));
         break;
       case 'varint-length': // a string or union index claiming an absurd size
         value = Buffer.concat([wire(e).subarray(0, HEADER_SIZE), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), rng.bytes(rng.int(0, 20))]);

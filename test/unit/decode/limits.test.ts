@@ -2,7 +2,7 @@ import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { RecordDecoder } from '../../../src/decode/decoder.js';
-import { eventTimeProblem, groupKey, groupKeyProblem, MAX_EVENT_TIME } from '../../../src/decode/limits.js';
+import { eventTimeProblem, groupKey, groupKeyProblem, intOverflow, MAX_EVENT_TIME } from '../../../src/decode/limits.js';
 import { encodeWire } from '../../../src/decode/wire.js';
 
 const HOUR = 3_600_000;
@@ -65,6 +65,13 @@ describe('groupKeyProblem', () => {
   });
 });
 
+describe('intOverflow', () => {
+  it('finds an int field beyond 32 bits (avsc reads any varint as an int)', () => {
+    expect(intOverflow({ a: 2 ** 31 - 1, b: -(2 ** 31), c: null }, ['a', 'b', 'c'])).toBeUndefined();
+    expect(intOverflow({ a: 1, b: 2 ** 31 }, ['a', 'b'])).toBe('field "b" holds 2147483648, beyond Avro\'s 32-bit int (an invalid encoding)');
+  });
+});
+
 describe('RecordDecoder with bounds', () => {
   const schema = {
     type: 'record',
@@ -91,6 +98,19 @@ describe('RecordDecoder with bounds', () => {
     expect(await decode({ ts: Date.UTC(2999, 0, 1) }, NOW)).toMatchObject({ ok: false, error: { code: 'EVENT_TIME_TOO_FAR_AHEAD' } });
     expect(await decode({ page: 'p'.repeat(65) }, NOW)).toMatchObject({ ok: false, error: { code: 'GROUP_KEY_TOO_LONG' } });
     expect((await decode({ page: 'p'.repeat(64) }, NOW)).ok).toBe(true);
+  });
+
+  it('rejects an int varint beyond 32 bits as undecodable, in a nullable int too', async () => {
+    const intSchema = { type: 'record', name: 'I', fields: [{ name: 'ts', type: 'long' }, { name: 'n', type: 'int' }, { name: 'm', type: ['null', 'int'], default: null }] };
+    const wide = avro.Type.forSchema({ ...intSchema, fields: [{ name: 'ts', type: 'long' }, { name: 'n', type: 'long' }, { name: 'm', type: ['null', 'long'] }] } as Schema);
+    const d = new RecordDecoder({ source: { writerType: async () => avro.Type.forSchema(intSchema as Schema) }, readerSchema: intSchema, eventTimeField: 'ts' });
+    const values = [{ ts: 1, n: 2 ** 31 - 1, m: null }, { ts: 1, n: 2 ** 31, m: null }, { ts: 1, n: 0, m: -(2 ** 40) }].map((v) => encodeWire(1, wide.toBuffer(v)));
+    await d.prepare(values);
+    expect(values.map((v) => d.decode(v, NOW)).map((r) => (r.ok ? 'ok' : r.error.message.replace(/.*: /, '')))).toEqual([
+      'ok',
+      'field "n" holds 2147483648, beyond Avro\'s 32-bit int (an invalid encoding)',
+      'field "m" holds -1099511627776, beyond Avro\'s 32-bit int (an invalid encoding)',
+    ]);
   });
 
   it('decides from the record alone: the same record and timestamp always give the same answer', async () => {
