@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz [-- --count N --seed S]`: the long fuzz run (default 100,000 payloads) on the
  * stack of KAFKA_BROKERS / SCHEMA_REGISTRY_URL / REDIS_URL (else .stack/stack.env). Prints one
- * summary line; exits 1 on any crash or unaccounted record.
+ * summary line; exits 1 on any crash or unaccounted record. FUZZ_LOG=warn shows the replica's logs.
  */
 import { parseArgs } from 'node:util';
 import { cliEndpoints } from '../../src/cli/endpoints.js';
