@@ -2,7 +2,8 @@
 # sluice: build the TypeScript once, ship production dependencies and the compiled JS only.
 #   docker build -t sluice . && docker run --rm sluice validate topologies/page-views.yaml
 
-FROM node:20-bookworm-slim AS build
+# Node 22 (LTS): inside package.json's engines range, which also admits 20.19+ (what CI tests on)
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +13,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.json \
  && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -20,10 +20,12 @@ export const ErrorCodes = {
   SOURCE_TOPIC_MISSING: { domain: 'user', retriable: false },
   BAD_ARGUMENT: { domain: 'user', retriable: false },
   PORT_IN_USE: { domain: 'user', retriable: false },
+  SINK_PATH_UNWRITABLE: { domain: 'user', retriable: false },
   // external: a service sluice depends on failed; retry with backoff.
   KAFKA_UNAVAILABLE: { domain: 'external', retriable: true },
   REGISTRY_UNAVAILABLE: { domain: 'external', retriable: true },
   REDIS_UNAVAILABLE: { domain: 'external', retriable: true },
+  STORAGE_UNAVAILABLE: { domain: 'external', retriable: true },
   PRODUCER_FENCED: { domain: 'external', retriable: false },
   STACK_START_FAILED: { domain: 'external', retriable: false },
   // internal: a bug in sluice.

@@ -9,6 +9,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { type StackEnv, allAnswer, loadStackEnv, probeKafka, stackDown, stackUp } from '../src/stack/index.js';
+import { redactText } from '../src/telemetry/redact.js';
 
 declare module 'vitest' {
   export interface ProvidedContext { stackEnv: StackEnv }
@@ -20,7 +21,7 @@ function exportEnv(env: StackEnv, project: TestProject): void {
   Object.assign(process.env, env);
   // workers read process.env; provide() also offers them to inject('stackEnv') should a test want it
   project.provide('stackEnv', env);
-  say(`KAFKA_BROKERS=${env.KAFKA_BROKERS} SCHEMA_REGISTRY_URL=${env.SCHEMA_REGISTRY_URL} REDIS_URL=${env.REDIS_URL}`);
+  say(redactText(`KAFKA_BROKERS=${env.KAFKA_BROKERS} SCHEMA_REGISTRY_URL=${env.SCHEMA_REGISTRY_URL} REDIS_URL=${env.REDIS_URL}`));
 }
 
 /** testcontainers' own runtime check, bounded: a missing daemon must not stall the run. */

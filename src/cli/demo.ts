@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
+import { registryEndpoint } from '../decode/registry-endpoint.js';
 import { startReplica } from '../runtime/replica.js';
 import { stackUp } from '../stack/up.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -44,7 +45,8 @@ export async function demoCommand(file: string, opts: { count: string }): Promis
   const kafka = new Kafka({ clientId: 'sluice-demo-reader', brokers: endpoints.brokers, logLevel: logLevel.NOTHING });
   const reader = kafka.consumer({ groupId: `sluice-demo-reader-${randomUUID().slice(0, 8)}`, readUncommitted: false });
   if (output) {
-    const registry = new SchemaRegistry({ host: endpoints.registryUrl });
+    const { base, auth } = registryEndpoint(endpoints.registryUrl);
+    const registry = new SchemaRegistry({ host: base, ...(auth ? { auth } : {}) });
     const metrics = Object.keys(spec.aggregate.metrics);
     await reader.connect();
     await reader.subscribe({ topic: output, fromBeginning: true });

@@ -2,9 +2,13 @@
  * The `sluice` command line. Each subcommand lives in its own file and is imported lazily, so
  * `sluice validate` does not load kafkajs and DuckDB.
  */
+// first: it must run before anything loads kafkajs (see the file)
+import '../commit/kafkajs-grouping.js';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError } from '../errors.js';
+import { parseDuration } from '../topology/duration.js';
+import { redactText } from '../telemetry/redact.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -12,6 +16,12 @@ function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0–65535 (0: any free port), got "${value}"`);
   return n;
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration such as 30s or 5m, got "${value}"`);
+  return ms;
 }
 
 const program = new Command('sluice')
@@ -42,7 +52,8 @@ program
   .argument('<topology>', 'topology YAML file')
   .addOption(new Option('--port <port>', 'HTTP port for /metrics, /healthz, /readyz (default 9464, the next free one if taken; 0: any free port)').argParser(port))
   .addOption(new Option('--state-dir <dir>', 'folder for the DuckDB file of open-window state (default: in memory; state is rebuilt from Kafka on restart either way)'))
-  .action(async (file: string, opts: { port?: number; stateDir?: string }) => {
+  .addOption(new Option('--startup-timeout <duration>', 'how long startup waits for an unreachable Kafka or registry before it exits 1 (e.g. 30s, 5m)').default(300_000, '5m').argParser(duration))
+  .action(async (file: string, opts: { port?: number; stateDir?: string; startupTimeout: number }) => {
     const { runCommand } = await import('./run.js');
     await runCommand(file, opts);
   });
@@ -80,9 +91,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (isSluiceError(err)) {
-    process.stderr.write(`sluice: ${err.message} [${err.code}, ${err.domain} error${err.retriable ? ', retriable' : ''}]\n`);
+    process.stderr.write(`sluice: ${redactText(err.message)} [${err.code}, ${err.domain} error${err.retriable ? ', retriable' : ''}]\n`);
     process.exitCode = err.domain === 'user' ? 2 : 1;
   } else {
-    throw err;
+    // a bug or a library's own error: its stack, with any URL password masked
+    process.stderr.write(`${redactText(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exitCode = 1;
   }
 }

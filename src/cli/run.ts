@@ -8,7 +8,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadTopology } from '../topology/loader.js';
 import { cliEndpoints } from './endpoints.js';
 
-export async function runCommand(file: string, opts: { port?: number; stateDir?: string }): Promise<void> {
+export async function runCommand(file: string, opts: { port?: number; stateDir?: string; startupTimeout?: number }): Promise<void> {
   const log = createLogger();
   let replica: Replica | undefined;
   let stopping = false;
@@ -36,6 +36,6 @@ export async function runCommand(file: string, opts: { port?: number; stateDir?:
   process.on('SIGINT', onSignal);
 
   const topology = await loadTopology(file);
-  replica = await startReplica(topology, cliEndpoints(topology.spec.dedup !== undefined), { ...opts, log });
+  replica = await startReplica(topology, cliEndpoints(topology.spec.dedup !== undefined), { port: opts.port, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, log });
   if (stopping) await stop();
 }

@@ -7,6 +7,7 @@
 import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { SluiceError } from '../errors.js';
 import { linearPartitioner } from '../sink/partitioner.js';
+import { chunkBySize } from './chunks.js';
 
 export const TxnStates = ['idle', 'fenced-in', 'open', 'committing', 'aborting', 'dead'] as const;
 export type TxnState = (typeof TxnStates)[number];
@@ -28,7 +29,8 @@ export class TaskTransaction {
   private txn: Transaction | undefined;
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number) {
+  /** `maxMessageBytes(topic)`: what the topic accepts per record batch; sends are split to fit it. */
+  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number, private readonly maxMessageBytes: (topic: string) => number) {
     this.producer = kafka.producer({
       transactionalId,
       idempotent: true,
@@ -55,7 +57,7 @@ export class TaskTransaction {
   /**
    * Registers the transactional id with the coordinator: bumps the epoch, fences any older holder
    * and aborts its lingering transaction. kafkajs does this at the first transaction(), not at
-   * connect() (see ../shared/stack/README.md), so we open and abort an empty one.
+   * connect() (see docs/local-stack.md), so we open and abort an empty one.
    */
   async fence(): Promise<void> {
     await this.producer.connect();
@@ -70,8 +72,8 @@ export class TaskTransaction {
   }
 
   async send(topic: string, messages: Message[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.open().send({ topic, messages, acks: -1 });
+    const txn = this.open();
+    for (const chunk of chunkBySize(messages, this.maxMessageBytes(topic))) await txn.send({ topic, messages: chunk, acks: -1 });
   }
 
   /** `beforeEnd` runs between sendOffsets and EndTxn (a crash point for failure tests). */

@@ -6,7 +6,8 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { SluiceError } from '../errors.js';
+import { isSluiceError, SluiceError } from '../errors.js';
+import { registryEndpoint } from './registry-endpoint.js';
 
 export interface SchemaSourceOptions {
   /** Per-request timeout; past it the registry counts as unavailable. Default 10 s. */
@@ -22,9 +23,13 @@ export interface SchemaSourceOptions {
 // Confluent's "Schema not found" error code; Apicurio's ccompat API answers it too. A 404 without
 // it (a wrong base URL, a proxy) must not turn every record into a dead letter.
 const SCHEMA_NOT_FOUND = 40403;
+// a 409 that survives this many attempts (with the registry not holding our schema) is an incompatibility
+const REGISTER_ATTEMPTS = 4;
 
 export class SchemaSource {
+  /** The URL without credentials: the only form that appears in messages. */
   private readonly base: string;
+  private readonly authHeaders: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
   private readonly client: SchemaRegistry;
@@ -32,12 +37,15 @@ export class SchemaSource {
   private readonly types = new Map<number, Promise<Type>>();
   private readonly closing = new AbortController();
 
+  /** `url` may hold credentials (`http://user:pw@host/…`): they are sent as a Basic Authorization header, never printed. */
   constructor(url: string, opts: SchemaSourceOptions = {}) {
-    this.base = url.replace(/\/+$/, '');
+    const endpoint = registryEndpoint(url);
+    this.base = endpoint.base;
+    this.authHeaders = endpoint.headers;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fetchFn = opts.fetch ?? fetch;
     this.compatibility = COMPATIBILITY[opts.compatibility ?? 'BACKWARD'];
-    this.client = new SchemaRegistry({ host: this.base, retry: { retries: opts.retries ?? 3 } });
+    this.client = new SchemaRegistry({ host: this.base, ...(endpoint.auth ? { auth: endpoint.auth } : {}), retry: { retries: opts.retries ?? 3 } });
   }
 
   /** The writer type of schema `id`; rejects with UNKNOWN_SCHEMA_ID, SCHEMA_INCOMPATIBLE or REGISTRY_UNAVAILABLE. */
@@ -61,7 +69,7 @@ export class SchemaSource {
     let body: string;
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
-      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json' }, signal });
+      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders }, signal });
       body = await res.text();
     } catch (e) {
       throw unavailable(`GET ${url} failed: ${reason(e)}`, e);
@@ -71,14 +79,38 @@ export class SchemaSource {
       throw new SluiceError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry (${String(json.message ?? 'not found')})`, { schemaId: id });
     }
     if (!res.ok || json === undefined || typeof json.schema !== 'string') {
-      const hint = res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)' : '';
+      const hint =
+        res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)'
+        : res.status === 401 || res.status === 403 ? ' (check the user and password in SCHEMA_REGISTRY_URL, http://user:password@host/…; sent as Basic auth)'
+        : '';
       throw unavailable(`GET ${url} answered ${res.status}${hint}: ${body.slice(0, 200)}`);
     }
     return toAvroType(id, json);
   }
 
-  /** Registers `schema` (Avro) under `subject`; resolves to its id. Idempotent for an identical schema. */
+  /**
+   * Registers `schema` (Avro) under `subject`; resolves to its id. Idempotent for an identical
+   * schema, and safe when replicas register one new subject at the same moment: the client's
+   * first registration sets the subject's compatibility too, and the loser of that race gets a 409
+   * ("rule already exists" on Apicurio). A 409 is retried; it is an incompatibility only when the
+   * registry, asked directly, does not hold our schema under the subject afterwards either.
+   */
   async register(subject: string, schema: object): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.registerOnce(subject, schema);
+      } catch (e) {
+        if (!isSluiceError(e, 'SCHEMA_INCOMPATIBLE')) throw e;
+        const id = await this.lookup(subject, schema);
+        if (id !== undefined) return id; // a concurrent registration of the very same schema won
+        if (attempt >= REGISTER_ATTEMPTS) throw e;
+        await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 100));
+      }
+    }
+  }
+
+  private async registerOnce(subject: string, schema: object): Promise<number> {
+    await this.ensureCompatibility(subject);
     const call = this.client.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
       { subject, compatibility: this.compatibility },
@@ -94,6 +126,43 @@ export class SchemaSource {
     } finally {
       clearTimeout(timer);
       call.catch(() => {}); // a late rejection after the timeout is already reported
+    }
+  }
+
+  /**
+   * Sets the subject's compatibility before its first version: the client sets it after
+   * registering, so two replicas registering different schemas at once could both be accepted.
+   * PUT /config/{subject} is idempotent; an existing, different level is left for register() to report.
+   */
+  private async ensureCompatibility(subject: string): Promise<void> {
+    const url = `${this.base}/config/${encodeURIComponent(subject)}`;
+    const signal = () => AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
+    const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders };
+    try {
+      const current = await this.fetchFn(url, { headers, signal: signal() });
+      await current.text();
+      if (current.status !== 404) return;
+      const res = await this.fetchFn(url, { method: 'PUT', headers, body: JSON.stringify({ compatibility: this.compatibility }), signal: signal() });
+      await res.text(); // 409: a concurrent replica set it first
+    } catch (e) {
+      throw unavailable(`PUT ${url} failed: ${reason(e)}`, e);
+    }
+  }
+
+  /** The id of `schema` under `subject` if the registry holds it (POST /subjects/{subject}), else undefined. */
+  private async lookup(subject: string, schema: object): Promise<number | undefined> {
+    const url = `${this.base}/subjects/${encodeURIComponent(subject)}`;
+    try {
+      const res = await this.fetchFn(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders },
+        body: JSON.stringify({ schema: JSON.stringify(schema) }),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
+      });
+      const json = parseJson(await res.text());
+      return res.ok && typeof json?.id === 'number' ? json.id : undefined;
+    } catch (e) {
+      throw unavailable(`POST ${url} failed: ${reason(e)}`, e);
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * Replay-safe dedup in Redis (../shared/design/exactly-once.md, "Replay-safe dedup in Redis").
+ * Replay-safe dedup in Redis (docs/exactly-once.md, "Replay-safe dedup").
  * Redis is outside the Kafka transaction, so a key's value is the source position that marked
  * it: a batch that aborted and is replayed finds its own marks and keeps its records, while any
  * other position holding the key is a duplicate.

@@ -22,6 +22,8 @@ export interface ReplicaContext {
   sinks: Sink[];
   metrics: TopologyMetrics;
   log: Logger;
+  /** max.message.bytes of each topic sluice writes to (see topics.ts). */
+  maxMessageBytes(topic: string): number;
   /** Aborted on shutdown: waits (outage backoff) end at once. */
   signal: AbortSignal;
 }

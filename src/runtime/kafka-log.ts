@@ -12,6 +12,8 @@ const CONNECTION = /ECONNREFUSED|ECONNRESET|EPIPE|Connection (error|timeout|clos
 
 export class KafkaLog {
   private down = false;
+  /** While the replica starts, startup.ts reports Kafka outages (bounded waits); kafkajs' lines go to debug. */
+  private starting = true;
   private readonly child: Logger;
 
   constructor(log: Logger, private readonly metrics: TopologyMetrics) {
@@ -22,7 +24,7 @@ export class KafkaLog {
     const { message, ...rest } = entry;
     if (message.startsWith('Response ')) return this.child.debug(rest, message);
     if (level <= logLevel.ERROR && CONNECTION.test(`${message} ${String(rest.error ?? '')}`)) {
-      if (this.down) return this.child.debug(rest, message);
+      if (this.down || this.starting) return this.child.debug(rest, message);
       this.down = true;
       this.metrics.outage('kafka', true);
       return this.child.warn(rest, `kafka unavailable: ${message}; clients reconnect, batches abort and are retried`);
@@ -30,6 +32,11 @@ export class KafkaLog {
     if (level <= logLevel.ERROR) this.child.error(rest, message);
     else this.child.warn(rest, message);
   };
+
+  /** The replica runs: from now on a lost broker is logged here, as an episode. */
+  started(): void {
+    this.starting = false;
+  }
 
   /** A transaction committed: the broker is back. */
   recovered(): void {

@@ -1,7 +1,7 @@
 /**
  * One micro-batch of one task, top to bottom: follow a record from the Kafka fetch to the commit.
  *
- * The commit order (written once, here; ../shared/design/exactly-once.md):
+ * The commit order (written once, here; docs/exactly-once.md):
  *   1. decode + validate; invalid → dead letters
  *   2. deduplicate in Redis (replay-safe: a record finds its own position and stays new)
  *   3. assign to windows, advancing stream time record by record; all windows closed → late
@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
+import { fitRecord } from '../commit/chunks.js';
 import { positionOf } from '../dedup/keys.js';
 import type { ErrorCode } from '../errors.js';
 import { deadLetter, lateRecord } from '../sink/headers.js';
@@ -123,16 +124,15 @@ async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters:
     };
     // 6. stage files
     const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
-    if (windows.length > 0) for (const sink of ctx.sinks) await sink.stage?.(closed, token);
+    const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
+    for (const sink of staged) await withDependency(ctx, 'storage', () => sink.stage!(closed, token));
     task.windows.markClosed(windows);
 
     // 7. one transaction: outputs, dead letters, late records, offset + checkpoint
-    await task.txn.begin();
-    for (const sink of ctx.sinks) for (const out of (await sink.messages?.(closed)) ?? []) await task.txn.send(out.topic, out.messages);
-    if (first) {
-      await task.txn.send(spec.dead_letter, deadLetters);
-      await task.txn.send(spec.late, lateRecords);
-    }
+    // (until commit() is called the token is in no committed checkpoint: a failure discards its files)
+    const discard = (e: unknown) => Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined))).then(() => Promise.reject(e));
+    await task.txn.begin().catch(discard);
+    await sendOutputs(ctx, task, closed, first ? deadLetters : [], first ? lateRecords : []).catch(discard);
     const checkpoint = encodeCheckpoint({
       position: task.nextOffset,
       streamTime: task.windows.streamTime,
@@ -148,12 +148,21 @@ async function commitClosedWindows(ctx: ReplicaContext, task: Task, deadLetters:
     // 8. after the commit: publish files, forget closed windows
     if (windows.length > 0) {
       for (const sink of ctx.sinks) {
-        await sink.publish?.(task.partition, token, windows);
+        if (sink.publish) await withDependency(ctx, 'storage', () => sink.publish!(task.partition, token, windows));
         crashPoint('mid-publish');
       }
       await task.table.drop(windows);
       for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
     }
     first = false;
+  }
+}
+
+/** Step 7's records: the sinks' outputs, then dead letters and late records, each fitted to its topic. */
+async function sendOutputs(ctx: ReplicaContext, task: Task, closed: ClosedWindows, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+  const { spec } = ctx.topology;
+  for (const sink of ctx.sinks) for (const out of (await sink.messages?.(closed)) ?? []) await task.txn.send(out.topic, out.messages);
+  for (const [topic, records] of [[spec.dead_letter, deadLetters], [spec.late, lateRecords]] as const) {
+    await task.txn.send(topic, records.map((m) => fitRecord(m, ctx.maxMessageBytes(topic), topic)));
   }
 }

@@ -1,6 +1,7 @@
 /**
- * One replica of a topology: connects the services, creates missing topics, registers the output
- * schema, serves /metrics and health, and runs the consumer group's tasks until stopped.
+ * One replica of a topology: serves /metrics and health, connects the services (waiting for them
+ * while they are down, see startup.ts), creates missing topics, registers the output schema, and
+ * runs the consumer group's tasks until stopped.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { Logger } from 'pino';
 import { SchemaSource } from '../decode/registry.js';
 import { createRedis, DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
-import { buildSinks, sinkTopics } from '../sink/registry.js';
+import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -19,38 +20,49 @@ import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
 import type { ReplicaContext } from './context.js';
 import { KafkaLog } from './kafka-log.js';
-import { ensureTopics, partitionCount, sourcePartitions } from './topics.js';
+import { kafkaStep, registryStep, type StartupWait } from './startup.js';
+import { ensureTopics, maxMessageBytes, partitionCount, sourcePartitions } from './topics.js';
 
 export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
 export interface ReplicaOptions {
   port?: number;
   stateDir?: string;
   log: Logger;
+  /** How long startup waits for Kafka and the registry before it gives up (default 5 min). */
+  startupTimeoutMs?: number;
   /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
   onFatal?: (err: Error) => void;
 }
 export interface Replica { port: number; ready(): boolean; assigned(): number[]; stop(): Promise<void> }
+
+export const DEFAULT_STARTUP_TIMEOUT_MS = 300_000;
 
 export async function startReplica(topology: Topology, endpoints: Endpoints, opts: ReplicaOptions): Promise<Replica> {
   const { spec } = topology;
   const log = opts.log.child({ topology: spec.name });
   const closers: Array<() => Promise<unknown>> = [];
   let closing: Promise<void> | undefined;
+  const abort = new AbortController();
   const close = () =>
     (closing ??= (async () => {
+      abort.abort();
       for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: String(e) }, 'error while closing'));
     })());
   try {
     const registry = createMetrics();
     const metrics = topologyMetrics(registry, spec.name);
+    let source: Source | undefined;
+    // first, so /healthz answers (and /readyz says not yet) while startup waits for the services
+    const health = await startHealthServer({ port: opts.port, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });
+    closers.push(() => health.close());
+    const wait: StartupWait = { metrics, log, signal: abort.signal, giveUpAfterMs: opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, brokers: endpoints.brokers };
+
     const kafkaLog = new KafkaLog(log, metrics);
     const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
     const admin = kafka.admin();
-    await admin.connect().catch((err: Error) => {
-      throw new SluiceError('KAFKA_UNAVAILABLE', `cannot reach Kafka at ${endpoints.brokers.join(',')} (${err.message}); check KAFKA_BROKERS, or run \`npm run stack:up\``, {}, { cause: err });
-    });
     closers.push(() => admin.disconnect());
-    const partitions = await sourcePartitions(admin, topology);
+    await kafkaStep(wait, () => admin.connect());
+    const partitions = await kafkaStep(wait, () => sourcePartitions(admin, topology));
 
     const schemas = new SchemaSource(endpoints.registryUrl);
     closers.push(async () => schemas.close?.());
@@ -65,7 +77,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     // one file per process: replicas sharing a state dir must not share DuckDB's lock; the state is
     // rebuilt from Kafka at every start, so the file never outlives its process
     const duckFile = opts.stateDir ? join(opts.stateDir, `${spec.name}-${process.pid}.duckdb`) : ':memory:';
-    const duck = await DuckState.open(duckFile);
+    // metric SQL runs sandboxed: no file but the sinks' staging folders, no network
+    const duck = await DuckState.open(duckFile, { allowedDirectories: sinkDirectories(topology) });
     closers.push(async () => {
       await duck.close();
       if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });
@@ -75,11 +88,13 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const derivedOutputSchema = resultAvroSchema({ name: spec.sinks.topic?.name ?? spec.name, columns: await probe.resultColumns(), groupBy: spec.aggregate.group_by, readerSchema: topology.valueSchema }) as unknown as Record<string, unknown>;
     await probe.close();
 
-    const abort = new AbortController();
-    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal };
-    const created = await ensureTopics(admin, topology, [...sinkTopics(spec), spec.dead_letter, spec.late], partitions);
+    const written = [...sinkTopics(spec), spec.dead_letter, spec.late];
+    const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions));
     if (created.length > 0) log.info({ topics: created }, 'created topics');
-    ctx.sinks = await buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) });
+    const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
+    // the broker's default message.max.bytes when a topic does not say
+    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
+    ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
       groupId: spec.source.group,
@@ -90,23 +105,23 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       heartbeatInterval: Math.min(3_000, Math.floor(spec.source.session_timeout / 3)),
       rebalanceTimeout: 60_000,
     });
-    const source = new Source(ctx, consumer);
-    const health = await startHealthServer({ port: opts.port, metrics: registry.registry, logger: log, ready: () => source.ready() });
-    closers.push(() => health.close());
-    await consumer.connect();
-    closers.push(async () => {
-      abort.abort();
-      await source.stop();
-    });
-    await source.start(
-      opts.onFatal ??
-        ((err) => {
-          log.fatal({ err: err.message }, 'the consumer crashed and will not restart: exiting');
-          void close().finally(() => process.exit(1));
-        }),
+    source = new Source(ctx, consumer);
+    const running = source;
+    closers.push(() => consumer.disconnect());
+    await kafkaStep(wait, () => consumer.connect());
+    closers.push(() => running.stop());
+    await kafkaStep(wait, () =>
+      running.start(
+        opts.onFatal ??
+          ((err) => {
+            log.fatal({ err: err.message }, 'the consumer crashed and will not restart: exiting');
+            void close().finally(() => process.exit(1));
+          }),
+      ),
     );
+    kafkaLog.started();
     log.info({ group: spec.source.group, source: spec.source.topic, partitions, state: duckFile }, 'replica running');
-    return { port: health.port, ready: () => source.ready(), assigned: () => source.assigned(), stop: close };
+    return { port: health.port, ready: () => running.ready(), assigned: () => running.assigned(), stop: close };
   } catch (err) {
     await close();
     throw err;

@@ -1,7 +1,7 @@
 /**
  * One task per input partition (like a Kafka Streams task): it owns the partition's stream time,
  * its open windows in DuckDB and a transactional producer `<name>-<topic>-<partition>`.
- * Starting a task is the recovery procedure of ../shared/design/exactly-once.md:
+ * Starting a task is the recovery procedure of docs/exactly-once.md:
  *   1. fence: register the transactional id (aborts a lingering transaction, fences a zombie);
  *   2. read the committed offset + checkpoint (after fencing, so no older owner can move them);
  *   3. roll forward the checkpoint's pending Parquet files, remove dead staging;
@@ -15,6 +15,7 @@ import type { TimeWindow } from '../window/kinds.js';
 import { TaskWindows } from '../window/task-windows.js';
 import type { TaskTable } from '../window/duck-state.js';
 import type { ReplicaContext } from './context.js';
+import { withDependency } from './outage.js';
 
 export class Task {
   /**
@@ -46,12 +47,12 @@ export class Task {
   static async start(ctx: ReplicaContext, partition: number): Promise<Task> {
     const { spec } = ctx.topology;
     const log = ctx.log.child({ partition }); // ctx.log carries the topology already
-    const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout);
+    const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout, ctx.maxMessageBytes);
     await txn.fence(); // 1
     const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
     const pending = (checkpoint?.pending ?? []).map(([start, end]): TimeWindow => ({ start, end }));
-    for (const sink of ctx.sinks) await sink.recover?.(partition, checkpoint?.staging, pending); // 3
-    if (ctx.dedup && (await ctx.dedup.ensureMarker(partition)) === 'created' && checkpoint) {
+    for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
+    if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
       // the marker lives beside the dedup keys: gone means Redis lost them (restart without persistence, failover)
       log.error({ partition }, 'Redis lost its dedup data: duplicates within the TTL may be admitted again (see README, Honest limits)');
       ctx.metrics.redisDataLoss();

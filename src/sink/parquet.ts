@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { SluiceError } from '../errors.js';
 import type { TimeWindow } from '../window/kinds.js';
 import type { ClosedWindows, Sink } from './types.js';
 
@@ -39,10 +40,13 @@ async function moveOnce(from: string, to: string): Promise<void> {
   }
 }
 
+/** The folder DuckDB writes a sink's files into before they are published: the only one it may write (window/sandbox.ts). */
+export const stagingRoot = (root: string): string => join(root, '_staging');
+
 export interface ParquetSinkOptions { root: string; topology: string; orphanAgeMs: number }
 
 export function parquetSink(opts: ParquetSinkOptions): Sink {
-  const staging = (token: string) => join(opts.root, '_staging', token);
+  const staging = (token: string) => join(stagingRoot(opts.root), token);
 
   async function publish(partition: number, token: string, windows: TimeWindow[]): Promise<void> {
     for (const w of windows) {
@@ -55,29 +59,56 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
 
   return {
     kind: 'parquet',
-    async stage(closed: ClosedWindows, token: string) {
-      const dir = staging(token);
-      await mkdir(dir, { recursive: true });
-      for (const w of closed.windows) {
-        const rel = parquetPath(w, closed.partition);
-        const file = join(dir, flat(rel));
-        const rows = await closed.writeParquet(w, file);
-        const entry = { file: rel, topology: opts.topology, partition: closed.partition, window_start: w.start, window_end: w.end, rows, sha256: await sha256(file) };
-        await writeFile(`${file}.json`, JSON.stringify(entry) + '\n');
-      }
-    },
-    publish,
-    async recover(partition: number, token: string | undefined, windows: TimeWindow[]) {
-      if (token && windows.length > 0) await publish(partition, token, windows);
-      // Staging of a transaction older than the transaction timeout can never commit: remove it.
-      // Younger folders may belong to the partition's current owner (we may be a zombie).
-      const root = join(opts.root, '_staging');
-      const entries = await readdir(root).catch(() => [] as string[]);
-      for (const name of entries) {
-        if (!name.startsWith(`p${partition}-`)) continue;
-        const s = await stat(join(root, name)).catch(() => undefined);
-        if (s && Date.now() - s.mtimeMs > opts.orphanAgeMs) await rm(join(root, name), { recursive: true, force: true });
-      }
-    },
+    stage: (closed, token) => storage(opts.root, () => stage(closed, token)),
+    publish: (partition, token, windows) => storage(opts.root, () => publish(partition, token, windows)),
+    discard: (token) => rm(staging(token), { recursive: true, force: true }),
+    recover: (partition, token, windows) => storage(opts.root, () => recover(partition, token, windows)),
   };
+
+  async function stage(closed: ClosedWindows, token: string): Promise<void> {
+    const dir = staging(token);
+    await mkdir(dir, { recursive: true });
+    for (const w of closed.windows) {
+      const rel = parquetPath(w, closed.partition);
+      const file = join(dir, flat(rel));
+      const rows = await closed.writeParquet(w, file);
+      const entry = { file: rel, topology: opts.topology, partition: closed.partition, window_start: w.start, window_end: w.end, rows, sha256: await sha256(file) };
+      await writeFile(`${file}.json`, JSON.stringify(entry) + '\n');
+    }
+  }
+
+  async function recover(partition: number, token: string | undefined, windows: TimeWindow[]): Promise<void> {
+    if (token && windows.length > 0) await publish(partition, token, windows);
+    // Staging of a transaction older than the transaction timeout can never commit: remove it.
+    // Younger folders may belong to the partition's current owner (we may be a zombie).
+    const root = stagingRoot(opts.root);
+    const entries = await readdir(root).catch(() => [] as string[]);
+    for (const name of entries) {
+      if (!name.startsWith(`p${partition}-`)) continue;
+      const s = await stat(join(root, name)).catch(() => undefined);
+      if (s && Date.now() - s.mtimeMs > opts.orphanAgeMs) await rm(join(root, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** A failed file operation is an outage of the storage (the partition waits, logged once), not a bad batch. */
+async function storage<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof SluiceError) throw e;
+    throw new SluiceError('STORAGE_UNAVAILABLE', `writing Parquet under ${root} failed: ${(e as Error).message}`, { root }, { cause: e });
+  }
+}
+
+/** At start: the root exists or can be made, and a file can be written and removed in it. */
+export async function checkWritable(root: string, field: string): Promise<void> {
+  const probe = join(stagingRoot(root), `.probe-${process.pid}`);
+  try {
+    await mkdir(dirname(probe), { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (e) {
+    throw new SluiceError('SINK_PATH_UNWRITABLE', `${field}: cannot write Parquet files under ${root}: ${(e as Error).message}`, { root }, { cause: e });
+  }
 }

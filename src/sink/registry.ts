@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import avro from 'avsc';
 import type { SchemaSource } from '../decode/registry.js';
 import type { Topology } from '../topology/loader.js';
-import { parquetSink } from './parquet.js';
+import { checkWritable, parquetSink, stagingRoot } from './parquet.js';
 import { topicSink } from './topic.js';
 import type { Sink } from './types.js';
 
@@ -30,7 +30,8 @@ const factories: { [K in keyof Sinks]-?: Factory<K> } = {
     return topicSink({ topic: cfg.name, partitions, type: avro.Type.forSchema(schema as avro.Schema), schemaId, groupBy: ctx.topology.spec.aggregate.group_by });
   },
   async parquet(cfg, ctx) {
-    const { spec, dir } = ctx.topology;
+    const { spec, dir, file } = ctx.topology;
+    await checkWritable(resolve(dir, cfg.path), `${file}: sinks.parquet.path`);
     // a staging folder older than two transaction timeouts cannot belong to a live transaction
     return parquetSink({ root: resolve(dir, cfg.path), topology: spec.name, orphanAgeMs: 2 * spec.transaction_timeout });
   },
@@ -39,6 +40,12 @@ const factories: { [K in keyof Sinks]-?: Factory<K> } = {
 /** Topics the topology's sinks write to, created when missing before the sinks are built. */
 export function sinkTopics(spec: Topology['spec']): string[] {
   return spec.sinks.topic ? [spec.sinks.topic.name] : [];
+}
+
+/** Folders the sinks have DuckDB write into; its sandbox lets COPY reach these and nothing else. */
+export function sinkDirectories(topology: Topology): string[] {
+  const parquet = topology.spec.sinks.parquet;
+  return parquet ? [stagingRoot(resolve(topology.dir, parquet.path))] : [];
 }
 
 export async function buildSinks(ctx: SinkContext): Promise<Sink[]> {

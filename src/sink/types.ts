@@ -22,6 +22,8 @@ export interface Sink {
   stage?(closed: ClosedWindows, token: string): Promise<void>;
   /** Step 7: records to produce in the batch's transaction. */
   messages?(closed: ClosedWindows): Promise<Array<{ topic: string; messages: Message[] }>>;
+  /** Step 7 failed before its commit was attempted: remove what `stage` made under `token`. */
+  discard?(token: string): Promise<void>;
   /** Step 8: make staged outputs visible; idempotent. */
   publish?(partition: number, token: string, windows: TimeWindow[]): Promise<void>;
   /** On assignment: roll forward the last checkpoint's pending outputs, remove dead staging. */

@@ -4,6 +4,7 @@
  * micro-batches of at most batch.max_records, and discarded on any failure or rebalance.
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { backoffDelay } from '../runtime/backoff.js';
 import { runBatch } from '../runtime/pipeline.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { Task } from '../runtime/task.js';
@@ -17,19 +18,26 @@ interface Slot { task: Promise<Task>; started?: Task; busy: Promise<void>; sough
 export class Source {
   private readonly slots = new Map<number, Slot>();
   private joined = false;
+  /** Consecutive failed batches or task starts per partition: restarts back off (0.5 s doubling to 30 s). */
+  private readonly failures = new Map<number, number>();
+  private listening = false;
 
   constructor(private readonly ctx: ReplicaContext, private readonly consumer: Consumer) {}
 
   /** `onFatal` runs when kafkajs gives up on the consumer (it restarts itself on retriable crashes). */
   async start(onFatal: (err: Error) => void): Promise<void> {
     const { spec } = this.ctx.topology;
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) onFatal(e.payload.error);
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      const parts = (e.payload.memberAssignment[spec.source.topic] ?? []) as number[];
-      this.assign(parts);
-    });
+    if (!this.listening) {
+      // once: startup retries start() while the broker is unreachable
+      this.listening = true;
+      this.consumer.on(this.consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) onFatal(e.payload.error);
+      });
+      this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+        const parts = (e.payload.memberAssignment[spec.source.topic] ?? []) as number[];
+        this.assign(parts);
+      });
+    }
     await this.consumer.subscribe({ topic: spec.source.topic, fromBeginning: spec.source.start === 'earliest' });
     const partitions = await partitionCount(this.ctx.admin, spec.source.topic);
     await this.consumer.run({
@@ -96,7 +104,7 @@ export class Source {
     try {
       task = await slot.task;
     } catch {
-      this.slots.set(partition, this.newSlot(partition, sleep(1000)));
+      this.slots.set(partition, this.newSlot(partition, sleep(this.restartDelay(partition))));
       return;
     }
     const first = Number(batch.messages[0]?.offset ?? batch.firstOffset());
@@ -117,6 +125,7 @@ export class Source {
         const chunk = batch.messages.slice(i, i + max);
         const started = process.hrtime.bigint();
         await runBatch(ctx, task, chunk);
+        this.failures.delete(partition);
         resolveOffset(chunk[chunk.length - 1]!.offset);
         ctx.metrics.batch(Number(process.hrtime.bigint() - started) / 1e9, chunk.length);
       }
@@ -133,14 +142,23 @@ export class Source {
     const { ctx } = this;
     ctx.metrics.transaction('aborted');
     const fenced = isFenced(err);
-    task.log[fenced ? 'warn' : 'error']({ err: err instanceof Error ? err.message : String(err) }, fenced ? 'producer fenced: another replica owns this partition now' : 'batch failed: aborting and restarting the task from its checkpoint');
+    const delay = fenced ? 0 : this.restartDelay(task.partition);
+    const message = fenced ? 'producer fenced: another replica owns this partition now' : 'batch failed: aborting and restarting the task from its checkpoint';
+    task.log[fenced ? 'warn' : 'error']({ err: err instanceof Error ? err.message : String(err), ...(fenced ? {} : { restartInMs: Math.round(delay) }) }, message);
     await task.close().catch(() => undefined);
     if (fenced) {
       slot.fenced = true;
       return;
     }
     if (ctx.signal.aborted) return; // shutting down: the next owner restores it
-    if (this.slots.get(task.partition) === slot) this.slots.set(task.partition, this.newSlot(task.partition, sleep(500)));
+    if (this.slots.get(task.partition) === slot) this.slots.set(task.partition, this.newSlot(task.partition, sleep(delay)));
+  }
+
+  /** Backoff before restarting a partition's task, growing with its consecutive failures. */
+  private restartDelay(partition: number): number {
+    const n = (this.failures.get(partition) ?? 0) + 1;
+    this.failures.set(partition, n);
+    return backoffDelay(n, 500, 30_000);
   }
 
   async stop(): Promise<void> {

@@ -1,42 +1,63 @@
 /**
  * `npm run stack:up | stack:down | stack:status` — the local Kafka + registry + Redis without Docker.
  * Progress goes to stderr; `up` prints the endpoints as KEY=value lines on stdout.
+ * `down [service…]` stops only the services named; `owned` prints `<service> <pid>` for each running
+ * process this stack dir started (.ci/run compares it before and after a run).
  */
-import { isSluiceError } from '../errors.js';
+import { isSluiceError, SluiceError } from '../errors.js';
+import { redactText, redactUrl } from '../telemetry/redact.js';
+import { SERVICES, stackConfig, type ServiceName } from './config.js';
 import { stackDown, stackStatus } from './down.js';
 import { formatEnv } from './env-file.js';
+import { runningOwned } from './state.js';
 import { stackUp } from './up.js';
 
-async function main(cmd: string | undefined): Promise<number> {
+function serviceNames(args: string[]): ServiceName[] | undefined {
+  if (args.length === 0) return undefined;
+  const unknown = args.filter((a) => !(SERVICES as readonly string[]).includes(a));
+  if (unknown.length > 0) throw new SluiceError('BAD_ARGUMENT', `unknown service ${unknown.join(', ')} (services: ${SERVICES.join(', ')})`);
+  return args as ServiceName[];
+}
+
+async function main(cmd: string | undefined, args: string[]): Promise<number> {
   switch (cmd) {
     case 'up': {
       const res = await stackUp();
-      process.stdout.write(`${formatEnv(res.env)}\n`);
-      process.stderr.write(`(also written to ${res.envFile}; environment variables win over it)\n`);
+      // passwords only in the env file, never on the terminal
+      process.stdout.write(`${redactText(formatEnv(res.env))}\n`);
+      process.stderr.write(`(also written to ${res.envFile}, passwords included; environment variables win over it)\n`);
       return 0;
     }
     case 'down':
-      await stackDown();
+      await stackDown({ services: serviceNames(args) });
       return 0;
+    case 'owned': {
+      const { stackDir } = stackConfig();
+      for (const s of SERVICES) {
+        const p = runningOwned(stackDir, s);
+        if (p) process.stdout.write(`${s} ${p.pid}\n`);
+      }
+      return 0;
+    }
     case 'status': {
       const all = await stackStatus();
       for (const s of all) {
         const who = s.owner === 'stack' ? `pid ${s.pid}` : s.owner === 'external' ? 'not started by this stack' : 'not configured';
-        process.stdout.write(`${s.service.padEnd(8)} ${s.up ? 'up  ' : 'DOWN'}  ${(s.endpoint ?? '-').padEnd(42)} ${who}\n`);
+        process.stdout.write(`${s.service.padEnd(8)} ${s.up ? 'up  ' : 'DOWN'}  ${(s.endpoint ? redactUrl(s.endpoint) : '-').padEnd(42)} ${who}\n`);
       }
       return all.every((s) => s.up) ? 0 : 3;
     }
     default:
-      process.stderr.write('usage: tsx src/stack/cli.ts up|down|status\n');
+      process.stderr.write('usage: tsx src/stack/cli.ts up | down [kafka|registry|redis…] | status | owned\n');
       return 2;
   }
 }
 
 // exit explicitly: a client library's stray retry timer must not keep a finished command alive
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`stack ${process.argv[2]}: ${isSluiceError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(redactText(`stack ${process.argv[2]}: ${isSluiceError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`));
     process.exit(1);
   },
 );

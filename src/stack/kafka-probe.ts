@@ -1,7 +1,7 @@
 /**
  * Kafka is "ready" for tests once a transactional producer commits and a consumer group joins:
  * that creates and loads __transaction_state and __consumer_offsets, so no test sees
- * "The coordinator is loading" (see ../shared/stack/README.md).
+ * "The coordinator is loading" (see docs/local-stack.md).
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';

@@ -1,6 +1,6 @@
 /**
  * Apache Kafka 4.1 in KRaft mode (one combined broker + controller on loopback) from the Maven
- * Central jars that stack/kafka.pom.xml resolves; recipe in ../shared/stack/README.md.
+ * Central jars that stack/kafka.pom.xml resolves; recipe and quirks in docs/local-stack.md.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-# test data stamped with old event times must not be deleted on arrival (see stack README)
+# test data stamped with old event times must not be deleted on arrival (see docs/local-stack.md)
 log.retention.ms=-1
 `;
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { registryEndpoint } from '../decode/registry-endpoint.js';
 import { SluiceError } from '../errors.js';
 import { DEPENDENCY_PLUGIN, ensureCached, exec, mvn } from './cache.js';
 import { APICURIO_VERSION, type StackConfig } from './config.js';
@@ -20,7 +21,9 @@ export const ccompatUrl = (port: number): string => `http://127.0.0.1:${port}/ap
 /** True when `GET <ccompat base>/subjects` answers 200 within `timeoutMs`. */
 export async function registryAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
   try {
-    const res = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    // credentials in the URL travel as a header: fetch refuses URLs that hold them
+    const { base, headers } = registryEndpoint(url);
+    const res = await fetch(`${base}/subjects`, { headers, signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
     return res.status === 200;
   } catch {

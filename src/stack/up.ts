@@ -4,6 +4,7 @@
  * Idempotent; on failure it stops what this call started.
  */
 import { SluiceError } from '../errors.js';
+import { redactUrl } from '../telemetry/redact.js';
 import { type ServiceName, type StackConfig, stackConfig } from './config.js';
 import { type StackEnv, envFilePath, writeEnvFile } from './env-file.js';
 import { startKafka } from './kafka.js';
@@ -35,7 +36,7 @@ async function findLive(cfg: StackConfig, s: ServiceName, log: StackLog): Promis
   const fromEnv = cfg.env[ENV_KEY[s]];
   if (fromEnv) {
     if (await answers(s, fromEnv)) return { endpoint: fromEnv, source: 'env' };
-    log(`${s}: ${ENV_KEY[s]}=${fromEnv} does not answer; using the local stack instead`);
+    log(`${s}: ${ENV_KEY[s]}=${redactUrl(fromEnv)} does not answer; using the local stack instead`);
   }
   const own = runningOwned(cfg.stackDir, s);
   if (own) {
@@ -70,7 +71,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
     const live = await findLive(cfg, s, log);
     if (live) {
       services.push({ service: s, ...live });
-      log(`${s}: ${live.source === 'env' ? `using ${ENV_KEY[s]}` : live.source === 'reused' ? `already running (pid ${live.pid})` : 'using the machine\'s Redis'} at ${live.endpoint}`);
+      log(`${s}: ${live.source === 'env' ? `using ${ENV_KEY[s]}` : live.source === 'reused' ? `already running (pid ${live.pid})` : 'using the machine\'s Redis'} at ${redactUrl(live.endpoint)}`);
     } else {
       toStart.push(s);
     }

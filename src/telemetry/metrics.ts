@@ -10,7 +10,7 @@ export const WINDOW_SINKS = ['topic', 'parquet'] as const;
 export type WindowSink = (typeof WINDOW_SINKS)[number];
 export const TRANSACTION_RESULTS = ['committed', 'aborted'] as const;
 export type TransactionResult = (typeof TRANSACTION_RESULTS)[number];
-export const DEPENDENCIES = ['kafka', 'registry', 'redis'] as const;
+export const DEPENDENCIES = ['kafka', 'registry', 'redis', 'storage'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
 
 // seconds: 1 ms … 10 s for a micro-batch; restores replay whole windows, so up to 5 min

@@ -14,7 +14,7 @@ import { interpolateDocument } from './interpolate.js';
 import { TopologyError, type TopologyIssue } from './issues.js';
 import { checkMetrics } from './metrics-sql.js';
 import { dotted, locate, positionOf, valueAt, type Path } from './positions.js';
-import { durationRules, fieldRules, outputNames } from './rules.js';
+import { durationRules, fieldRules, nameRules, outputNames } from './rules.js';
 import { TopologySchema, type TopologySpec } from './schema.js';
 import { shapeIssues } from './shape-issues.js';
 
@@ -108,12 +108,11 @@ export async function loadTopology(file: string, options: LoadOptions = {}): Pro
   if ('schema' in reader) {
     const fieldProblems = fieldRules(spec, reader.schema);
     for (const r of fieldProblems) problem(r.path, r.message, r.at);
-    // 4. metric SQL, only once the columns it groups by exist (else every metric would fail alike)
+    // 4. metric SQL as the runtime prepares it, once the names it uses are sound (else every metric would fail alike)
     const columns = columnsFromAvro(reader.schema);
-    const groupable = spec.aggregate.group_by.every((g) => columns.some((c) => c.name === g));
-    if (checkSql && groupable) {
-      for (const m of await checkMetrics(columns, spec.aggregate.group_by, spec.aggregate.metrics)) {
-        problem(['aggregate', 'metrics', m.metric], m.message);
+    if (checkSql && nameRules(columns.map((c) => c.name), spec.aggregate).length === 0) {
+      for (const m of await checkMetrics(columns, spec.aggregate)) {
+        problem(m.metric === undefined ? ['aggregate', 'metrics'] : ['aggregate', 'metrics', m.metric], m.message);
       }
     }
   }

@@ -1,9 +1,10 @@
 /**
  * Cross-field rules the shape alone cannot express: window durations, dedup TTL against the
- * window (../shared/design/exactly-once.md, "Configuration rules"), and fields against the reader
+ * window (docs/exactly-once.md, "Configuration rules that follow"), and fields against the reader
  * schema. Pure: each rule returns problems with the path they concern.
  */
 import { fieldType, namedTypes, type FieldType } from '../window/columns.js';
+import { WINDOW_COLUMNS, type AggregateSpec } from '../window/sql.js';
 import { formatDuration } from './duration.js';
 import type { Path } from './positions.js';
 import type { TopologySpec } from './schema.js';
@@ -14,9 +15,6 @@ export interface RuleProblem {
   /** Point at the key rather than its value (a badly chosen name). */
   at?: 'key';
 }
-
-/** Output columns sluice adds next to group_by fields and metrics. */
-export const WINDOW_COLUMNS = ['window_start', 'window_end'] as const;
 
 export function durationRules(spec: TopologySpec): RuleProblem[] {
   const problems: RuleProblem[] = [];
@@ -61,11 +59,10 @@ export function fieldRules(spec: TopologySpec, readerSchema: Record<string, unkn
   for (const f of Array.isArray(readerSchema.fields) ? (readerSchema.fields as Record<string, unknown>[]) : []) {
     fields.set(String(f.name), fieldType(f.type, named));
   }
-  const known = `fields: ${[...fields.keys()].join(', ')}`;
   const problems: RuleProblem[] = [];
   const check = (path: Path, name: string, usable: (t: FieldType) => boolean, expected: string): void => {
     const t = fields.get(name);
-    if (!t) problems.push({ path, message: `no field "${name}" in the reader schema (${known})` });
+    if (!t) problems.push({ path, message: noField(name, [...fields.keys()]) });
     else if (!usable(t)) problems.push({ path, message: `field "${name}" has type ${describe(t)}; expected ${expected}` });
   };
 
@@ -75,16 +72,36 @@ export function fieldRules(spec: TopologySpec, readerSchema: Record<string, unkn
     if (typeof keys === 'string') check(['dedup', 'key'], keys, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)');
     else keys.forEach((k, i) => check(['dedup', 'key', i], k, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)'));
   }
-  const seen = new Set<string>();
+  problems.push(...nameRules([...fields.keys()], spec.aggregate));
   spec.aggregate.group_by.forEach((g, i) => {
+    // a missing field or a clash is a name rule; what is left is the type
+    if (fields.has(g) && !isWindowColumn(g)) check(['aggregate', 'group_by', i], g, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)');
+  });
+  return problems;
+}
+
+/**
+ * Names the result rows and the state table need: group_by fields exist, once, and leave the window
+ * columns alone; metric names clash with nothing; no field takes the "__" prefix of sluice's own
+ * state columns. The one copy of these rules: validation (fieldRules) and the runtime
+ * (TaskTable.create) both apply it.
+ */
+export function nameRules(fields: readonly string[], aggregate: AggregateSpec): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const f of fields) {
+    if (f.startsWith('__')) problems.push({ path: ['source', 'value', 'schema'], message: `field "${f}" starts with "__", which sluice reserves for its own columns; rename the field` });
+  }
+  const known = new Set(fields);
+  const seen = new Set<string>();
+  aggregate.group_by.forEach((g, i) => {
     const path = ['aggregate', 'group_by', i];
     if (seen.has(g)) problems.push({ path, message: `"${g}" is listed twice` });
     seen.add(g);
-    if ((WINDOW_COLUMNS as readonly string[]).includes(g)) problems.push({ path, message: `"${g}" is a column sluice adds to every result; rename the field` });
-    else check(path, g, isScalar, 'a scalar (string, int, long, float, double, boolean or enum)');
+    if (isWindowColumn(g)) problems.push({ path, message: `"${g}" is a column sluice adds to every result; rename the field` });
+    else if (!known.has(g)) problems.push({ path, message: noField(g, fields) });
   });
-  for (const name of Object.keys(spec.aggregate.metrics)) {
-    const clash = (WINDOW_COLUMNS as readonly string[]).includes(name) ? 'a column sluice adds to every result' : seen.has(name) ? 'a group_by field' : undefined;
+  for (const name of Object.keys(aggregate.metrics)) {
+    const clash = isWindowColumn(name) ? 'a column sluice adds to every result' : seen.has(name) ? 'a group_by field' : undefined;
     if (clash) problems.push({ path: ['aggregate', 'metrics', name], message: `metric name "${name}" collides with ${clash}; results would have two columns of that name`, at: 'key' });
   }
   return problems;
@@ -95,6 +112,8 @@ export function outputNames(spec: TopologySpec): string[] {
   return [...spec.aggregate.group_by, ...WINDOW_COLUMNS, ...Object.keys(spec.aggregate.metrics)];
 }
 
+const isWindowColumn = (name: string): boolean => (WINDOW_COLUMNS as readonly string[]).includes(name);
+const noField = (name: string, fields: readonly string[]): string => `no field "${name}" in the reader schema (fields: ${fields.join(', ')})`;
 const isEventTime = (t: FieldType): boolean =>
   (t.avro === 'long' && (t.logicalType === undefined || t.logicalType === 'timestamp-millis' || t.logicalType === 'local-timestamp-millis')) ||
   (t.avro === 'int' && t.logicalType === undefined);

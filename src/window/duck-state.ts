@@ -2,17 +2,17 @@
  * The open-window state in DuckDB: one instance per process, one connection and one table per
  * task (input partition), rows appended with the Appender API and aggregated in SQL on close.
  */
-import { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter, type DuckDBAppender, type DuckDBConnection, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
 import { SluiceError } from '../errors.js';
 import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
-import { referencedColumns } from './prune.js';
-import { outputType } from './result-types.js';
+import { describe, prepareAggregate } from './prepare.js';
 import type { ResultColumn } from './result-schema.js';
+import { openSandboxed, type DuckOptions } from './sandbox.js';
 import * as sql from './sql.js';
 
-export type { StateRow };
+export type { DuckOptions, StateRow };
 
 // DuckDB's vector size: the most rows one data chunk holds
 const CHUNK_ROWS = 2048;
@@ -26,11 +26,13 @@ export class DuckState {
   private constructor(private readonly instance: DuckDBInstance) {}
 
   /**
-   * `threads` defaults to 1: tasks already run concurrently on their own connections, and a
-   * single-threaded aggregate sums floats in row (= offset) order, so a replay emits the same bits.
+   * Opened sandboxed (sandbox.ts): metric SQL reaches no file or network; COPY writes only under
+   * `allowedDirectories`. `threads` defaults to 1: tasks already run concurrently on their own
+   * connections, and a single-threaded aggregate sums floats in row (= offset) order, so a replay
+   * emits the same bits.
    */
-  static async open(path = ':memory:', options: { threads?: number } = {}): Promise<DuckState> {
-    return new DuckState(await DuckDBInstance.create(path, { threads: String(options.threads ?? 1) }));
+  static async open(path = ':memory:', options: DuckOptions = {}): Promise<DuckState> {
+    return new DuckState(await openSandboxed(path, options));
   }
 
   async task(partition: number, columns: readonly Column[], spec: sql.AggregateSpec): Promise<TaskTable> {
@@ -66,15 +68,7 @@ export class TaskTable {
 
   static async create(conn: DuckDBConnection, table: string, columns: readonly Column[], spec: sql.AggregateSpec): Promise<TaskTable> {
     try {
-      sql.checkNames(columns, spec);
-      const probe = sql.aggregateSql(table, spec, []);
-      const tree = await conn.runAndReadAll(`SELECT json_serialize_sql(${sql.sqlString(probe)})`);
-      const stored = referencedColumns(String(tree.getRows()[0]?.[0] ?? ''), columns);
-      await conn.run(sql.createTableSql(table, stored));
-      const metricTypes: Record<string, string> = {};
-      for (const c of await describe(conn, probe).catch((e: unknown) => Promise.reject(metricError(e)))) {
-        if (c.name in spec.metrics) metricTypes[c.name] = outputType(c.duckType).sql;
-      }
+      const { stored, metricTypes } = await prepareAggregate(conn, table, columns, spec);
       const t = new TaskTable(conn, table, stored, new ChunkBuilder(stored), spec, metricTypes);
       t.appender = await conn.createAppender(table);
       return t;
@@ -117,11 +111,18 @@ export class TaskTable {
 
   /** One window's results as a Parquet file (from the last aggregate() when it covered the window); returns the row count. */
   async writeParquet(window: TimeWindow, file: string): Promise<number> {
-    const query = this.aggregated.has(windowKey(window))
-      ? `SELECT * FROM ${CLOSED} WHERE window_start = ${window.start} AND window_end = ${window.end} ORDER BY ${sql.resultOrder(this.spec)}`
-      : this.aggregateSql([window]);
-    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(query, file));
+    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(this.parquetQuery(window), file));
     return Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+
+  /**
+   * What validation runs beyond create(): the result query once, over whatever the table holds
+   * (nothing, at validate time), and the Parquet COPY of its result prepared for `file`, not run.
+   */
+  async dryRun(file: string): Promise<void> {
+    const window = { start: 0, end: 1 };
+    await this.aggregate([window]);
+    (await this.conn.prepare(sql.copyParquetSql(this.parquetQuery(window), file))).destroySync();
   }
 
   async drop(windows: readonly TimeWindow[]): Promise<void> {
@@ -164,6 +165,12 @@ export class TaskTable {
     }
   }
 
+  private parquetQuery(window: TimeWindow): string {
+    return this.aggregated.has(windowKey(window))
+      ? `SELECT * FROM ${CLOSED} WHERE window_start = ${window.start} AND window_end = ${window.end} ORDER BY ${sql.resultOrder(this.spec)}`
+      : this.aggregateSql([window]);
+  }
+
   private aggregateSql(windows: readonly TimeWindow[]): string {
     return sql.aggregateSql(this.table, this.spec, windows, this.metricTypes);
   }
@@ -172,16 +179,6 @@ export class TaskTable {
     if (this.closed || !this.appender) throw new SluiceError('ILLEGAL_TRANSITION', `state table ${this.table} is closed`);
     return this.appender;
   }
-}
-
-async function describe(conn: DuckDBConnection, query: string): Promise<ResultColumn[]> {
-  const r = await conn.runAndReadAll(`DESCRIBE ${query}`);
-  return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), duckType: String(row.column_type) }));
-}
-
-function metricError(e: unknown): SluiceError {
-  const msg = e instanceof Error ? e.message : String(e);
-  return new SluiceError('TOPOLOGY_INVALID', `aggregate.metrics: DuckDB rejects the metric SQL: ${msg}`, { field: 'aggregate.metrics' }, { cause: e });
 }
 
 /**

@@ -1,8 +1,7 @@
 /**
  * Window kinds, registered by name (benthos-style): each kind turns its topology spec into an
  * assigner, so TaskWindows and the state never branch on the kind.
- * Time windows are `[start, start + size)` aligned to the epoch (../shared/design/exactly-once.md,
- * "Window semantics that are easy to get wrong").
+ * Time windows are `[start, start + size)` aligned to the epoch (docs/windows.md).
  */
 import { SluiceError } from '../errors.js';
 import type { WindowSpec } from '../topology/schema.js';

@@ -1,7 +1,7 @@
 /**
  * SQL for a task's window state, as pure functions (unit-tested without DuckDB).
  * State is the raw rows of open windows, one row per (record, window), so any DuckDB aggregate
- * works (../shared/design/exactly-once.md, "Offsets and state recovery").
+ * works (docs/windows.md, "What the state holds").
  */
 import { SluiceError } from '../errors.js';
 import { quoteIdent, type Column } from './columns.js';
@@ -16,6 +16,7 @@ export interface AggregateSpec {
 
 /** Bookkeeping columns after the value columns: source offset, event time, window bounds (ms). */
 export const STATE_COLUMNS = ['__offset', '__ts', '__wstart', '__wend'] as const;
+/** Output columns sluice adds next to group_by fields and metrics (the one list: rules.ts checks names against it). */
 export const WINDOW_COLUMNS = ['window_start', 'window_end'] as const;
 
 export const stateTable = (partition: number): string => `state_p${partition}`;
@@ -51,13 +52,15 @@ const OR_WINDOWS = 3;
  * ordered so that a replay produces the same rows in the same order. `metricTypes` casts a metric
  * to the type its Avro field gets (see result-types.ts), so the topic and Parquet hold the same values.
  * GROUP BY names the keys rather than ALL: a metric that is not an aggregate is then an error,
- * not a silent extra grouping key.
+ * not a silent extra grouping key. Each metric stands on lines of its own, so a trailing
+ * `-- comment` ends at the newline; metric-check.ts makes sure it is one expression.
  */
 export function aggregateSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[], metricTypes: Readonly<Record<string, string>> = {}): string {
   const keys = spec.group_by.map(quoteIdent);
   const metrics = Object.entries(spec.metrics).map(([name, expr]) => {
     const type = metricTypes[name];
-    return `${type ? `CAST((${expr}) AS ${type})` : `(${expr})`} AS ${quoteIdent(name)}`;
+    const inlined = `(\n${expr}\n)`;
+    return `${type ? `CAST(${inlined} AS ${type})` : inlined} AS ${quoteIdent(name)}`;
   });
   const select = [...keys, '__wstart AS window_start', '__wend AS window_end', ...metrics].join(', ');
   const groupBy = [...keys, '__wstart', '__wend'].join(', ');
@@ -87,27 +90,6 @@ export function deleteWindowsSql(table: string, windows: readonly TimeWindow[]):
 export function deleteFromOffsetSql(table: string, offset: number): string {
   return `DELETE FROM ${quoteIdent(table)} WHERE __offset >= ${int(offset)}`;
 }
-
-/** Output names must be unique and leave the bookkeeping names alone; a user error names the field. */
-export function checkNames(columns: readonly Column[], spec: AggregateSpec): void {
-  const known = new Set(columns.map((c) => c.name));
-  for (const c of columns) {
-    if (c.name.startsWith('__')) throw nameError('source.value.schema', c.name, 'field names starting with "__" are reserved for sluice');
-  }
-  const seen = new Set<string>(WINDOW_COLUMNS);
-  for (const k of spec.group_by) {
-    if (!known.has(k)) throw nameError('aggregate.group_by', k, 'is not a field of the reader schema');
-    if (seen.has(k)) throw nameError('aggregate.group_by', k, 'is used twice or clashes with window_start/window_end');
-    seen.add(k);
-  }
-  for (const m of Object.keys(spec.metrics)) {
-    if (seen.has(m)) throw nameError('aggregate.metrics', m, 'clashes with a group_by field or window_start/window_end');
-    seen.add(m);
-  }
-}
-
-const nameError = (field: string, value: string, why: string): SluiceError =>
-  new SluiceError('TOPOLOGY_INVALID', `${field}: "${value}" ${why}`, { field, value });
 
 function int(n: number): string {
   if (!Number.isSafeInteger(n)) throw new SluiceError('INTERNAL', `expected an integer, got ${n}`);

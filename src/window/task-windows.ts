@@ -1,7 +1,7 @@
 /**
  * One task's window bookkeeping: stream time, the open windows and the smallest offset each holds.
  * Pure (no DuckDB, no Kafka); the runtime feeds it valid, non-duplicate records in offset order.
- * Semantics: ../shared/design/exactly-once.md, "Window semantics that are easy to get wrong".
+ * Semantics: docs/windows.md.
  */
 import { SluiceError } from '../errors.js';
 import type { WindowSpec } from '../topology/schema.js';

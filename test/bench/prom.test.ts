@@ -1,5 +1,4 @@
-// Unit tests of the bench's pure helpers. Outside the unit project's glob (test/unit/**), so run with:
-//   npx vitest run --config test/bench/vitest.config.ts
+// Unit tests of the bench's pure helpers (part of the `unit` project, see vitest.config.ts).
 import { describe, expect, it } from 'vitest';
 import { statTicks } from './proc.js';
 import { bucketOf, histogramOf, parseProm, quantile, sumOf } from './prom.js';

@@ -10,6 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oracle } from '../support/oracle.js';
+import { waitPublished } from '../support/pipeline.js';
+import { waitProcessed } from '../support/read.js';
 import { loadChaosTopology, prepareInput, produceChaosInput, SendGate, writeChaosTopology, type ChaosInput } from './input.js';
 import { ProgressProbe } from './progress.js';
 import { logLines, Supervisor, waitForLog, type Instance } from './replicas.js';
@@ -163,7 +165,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let last: Awaited<ReturnType<ProgressProbe['read']>>;
     while (Date.now() < deadline && !(last = await probe.read())?.done) await sleep(1000);
     if (!last?.done) problems.push(`input not consumed in time: positions ${JSON.stringify([...(last?.positions ?? [])])}, ends ${JSON.stringify([...(last?.ends ?? [])])}`);
-    await sleep(3000); // a replica restarted meanwhile finishes rolling forward its files
+    // a replica restarted meanwhile may still be rolling forward the last commits' files: wait for them
+    const checkpoints = await waitProcessed(brokers, t.group, t.source, 10_000).catch(() => undefined);
+    if (checkpoints) await waitPublished(t, checkpoints, 60_000).catch((e: Error) => problems.push(e.message));
     const stops = await sup.stopAll();
     for (const s of stops) if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
     await probe.close();

@@ -144,7 +144,8 @@ export class ChaosServices {
       if (isAlive(pid)) await stopPid(pid, 1000); // stackDown failed (or the process ignored SIGTERM)
       untrack(pid);
     }
-    await run('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-tAc', `DROP DATABASE IF EXISTS "${this.db}"`]).catch(() => undefined);
+    const { SLUICE_PG_HOST: host = '127.0.0.1', SLUICE_PG_PORT: port = '5432', SLUICE_PG_USER: user = 'postgres' } = this.cfg.env; // as src/stack/registry.ts
+    await run('psql', ['-h', host, '-p', port, '-U', user, '-d', 'postgres', '-tAc', `DROP DATABASE IF EXISTS "${this.db}"`]).catch(() => undefined);
   }
 }
 

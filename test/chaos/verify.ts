@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import type { ExpectedWindow, OracleResult, Position } from '../support/oracle.js';
 import { METRICS, readParquetRows, type Row } from '../support/pipeline.js';
+import { readToEnd } from '../support/read.js';
 import type { ChaosInput, ChaosTopology } from './input.js';
 
 
@@ -67,27 +68,13 @@ function compareRows(output: OutputCheck['output'], got: Row[], want: ExpectedWi
   return c;
 }
 
-/** Reads a topic from the start with read_committed until `count` messages arrived (or the timeout), then `settleMs` more. */
-export async function readCommitted(brokers: string[], topic: string, count: number, timeoutMs: number, settleMs = 3000): Promise<KafkaMessage[]> {
-  const kafka = new Kafka({ clientId: 'sluice-chaos-reader', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${Math.random().toString(16).slice(2)}`, readUncommitted: false });
-  const out: KafkaMessage[] = [];
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void out.push(message) });
-    const deadline = Date.now() + timeoutMs;
-    while (out.length < count && Date.now() < deadline) await sleep(200);
-    await sleep(settleMs); // anything beyond the expected count (a duplicate) shows up here
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
-}
+/** The topic's committed records up to its end: call it once every replica has stopped (nothing can commit any more). */
+const readCommitted = async (brokers: string[], topic: string, timeoutMs: number): Promise<KafkaMessage[]> =>
+  (await readToEnd(brokers, topic, timeoutMs)).map((r) => r.message);
 
 export async function checkTopic(brokers: string[], registryUrl: string, t: ChaosTopology, expected: OracleResult): Promise<OutputCheck> {
   const registry = new SchemaRegistry({ host: registryUrl });
-  const messages = await readCommitted(brokers, t.output, expected.windows.length, 120_000);
+  const messages = await readCommitted(brokers, t.output, 120_000);
   const rows: Row[] = [];
   for (const m of messages) {
     const v = (await registry.decode(m.value!)) as Record<string, unknown>;
@@ -138,7 +125,7 @@ export async function checkParquet(t: ChaosTopology, expected: OracleResult): Pr
 
 /** Dead letters and late records: by source position (headers), each exactly once, carrying the input's exact key and value bytes. */
 export async function checkPositions(brokers: string[], output: 'dead letters' | 'late', topic: string, want: Position[], input: ChaosInput, sourceTopic: string): Promise<OutputCheck> {
-  const messages = await readCommitted(brokers, topic, want.length, 60_000);
+  const messages = await readCommitted(brokers, topic, 60_000);
   const c: OutputCheck = { output, expected: want.length, got: messages.length, lost: 0, duplicated: 0, unexpected: 0, mismatched: 0, details: [] };
   const expected = new Set(want.map((p) => `${p.partition}:${p.offset}`));
   const byPos = new Map(input.messages.map((m) => [`${m.partition}:${m.offset}`, m]));
@@ -169,4 +156,3 @@ export async function checkPositions(brokers: string[], output: 'dead letters' |
   return c;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

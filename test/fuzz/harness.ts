@@ -11,9 +11,11 @@ import pino from 'pino';
 import { startReplica } from '../../src/runtime/replica.js';
 import { keyedPartition } from '../../src/sink/murmur2.js';
 import { loadTopology } from '../../src/topology/loader.js';
-import { committedOffset, metricValue, openTestSource, pageView, pageViewType } from '../support/hostile.js';
+import { text as header } from '../support/headers.js';
+import { metricValue, openTestSource, pageView, pageViewType } from '../support/hostile.js';
 import { oracle, type OracleRecord } from '../support/oracle.js';
-import { header, readCommitted, sleep, writeTopology } from '../support/pipeline.js';
+import { writeTopology } from '../support/pipeline.js';
+import { readToEnd, waitProcessed } from '../support/read.js';
 import type { Endpoints } from '../support/services.js';
 import { classify } from './classify.js';
 import { fuzzPayloads } from './payloads.js';
@@ -86,21 +88,14 @@ export async function runFuzz(env: Endpoints, opts: { count: number; seed: numbe
     const replica = await startReplica(topology, env, { port: 0, log: pino({ level: process.env.FUZZ_LOG ?? 'silent' }, pino.destination(2)), onFatal: (e) => crashes.push(e) });
     cleanup.push(() => replica.stop());
 
-    // done when every partition committed past its last record but the closing one (its window stays open)
-    const last = [...input].map(([p, list]) => [p, list[list.length - 1]!.offset] as const);
-    const deadline = Date.now() + Math.max(120_000, opts.count * 5);
-    for (const [p, offset] of last) {
-      while ((await committedOffset(env.brokers, t.group, t.source, p)) < offset) {
-        if (Date.now() > deadline) throw new Error(`partition ${p} is stuck below offset ${offset}`);
-        await sleep(500);
-      }
-    }
+    // done when every partition's checkpoint covers its input: a stuck partition times out here
+    await waitProcessed(env.brokers, t.group, t.source, Math.max(120_000, opts.count * 5));
     log(`fuzz: replica done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const registry = new SchemaRegistry({ host: env.registryUrl });
-    const rows = await readCommitted(env.brokers, t.output, { until: (n) => n >= expected.windows.length, timeoutMs: 60_000, settleMs: 1000 });
-    const dead = await readCommitted(env.brokers, t.dlq, { until: (n) => n >= codes.size, timeoutMs: 60_000, settleMs: 1000 });
-    const late = await readCommitted(env.brokers, t.late, { until: (n) => n >= expected.late.length, timeoutMs: 60_000, settleMs: 1000 });
+    const rows = await readToEnd(env.brokers, t.output);
+    const dead = await readToEnd(env.brokers, t.dlq);
+    const late = await readToEnd(env.brokers, t.late);
     const metrics = await (await fetch(`http://127.0.0.1:${replica.port}/metrics`)).text();
 
     const label = (page: unknown) => (String(page).length > 64 ? createHash('sha1').update(String(page)).digest('hex') : String(page));

@@ -127,7 +127,7 @@ function mutate(v: Buffer, rng: Rng): Buffer {
   for (let n = rng.int(1, 3); n > 0; n--) {
     const at = rng.int(0, Math.max(0, p.length - 1));
     switch (rng.int(0, 4)) {
-      case 0: if (p.length > 0) p[at] ^= 1 << rng.int(0, 7); break;
+      case 0: if (p.length > 0) p[at] = p[at]! ^ (1 << rng.int(0, 7)); break;
       case 1: if (p.length > 0) p[at] = rng.int(0, 255); break;
       case 2: p = Buffer.concat([p.subarray(0, at), rng.bytes(rng.int(1, 8)), p.subarray(at)]); break;
       case 3: p = Buffer.concat([p.subarray(0, at), p.subarray(Math.min(p.length, at + rng.int(1, 8)))]); break;

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { produceFixedInput } from '../support/input.js';
-import { sleep, writeTopology } from '../support/pipeline.js';
+import { writeTopology } from '../support/pipeline.js';
+import { waitFor } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 
 function sluice(args: string[]): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
@@ -45,25 +46,14 @@ describe('sluice run', () => {
     await produceFixedInput({ brokers, registryUrl, topic: t.source, partitions: 2, topologyFile: t.file, count: 300, seed: 3 });
     const run = sluice(['run', t.file, '--port', '0']);
     children.push(run.child);
-    let port: number | undefined;
-    for (let i = 0; i < 200 && port === undefined; i++) {
-      port = /"port":(\d+)/.exec(run.out())?.[1] as unknown as number | undefined;
-      await sleep(100);
-    }
-    expect(port, run.out()).toBeDefined();
+    let port: string | undefined;
+    await waitFor(() => (port = /"port":(\d+)/.exec(run.out())?.[1]) !== undefined, 20_000, () => `the metrics port in the log:\n${run.out()}`);
     const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
     expect((await get('/healthz')).status).toBe(200);
-    let ready = 503;
-    for (let i = 0; i < 100 && ready !== 200; i++) {
-      ready = (await get('/readyz')).status;
-      await sleep(200);
-    }
-    expect(ready).toBe(200);
+    await waitFor(async () => (await get('/readyz')).status === 200, 30_000, () => '/readyz to answer 200', 200);
     let metrics = '';
-    for (let i = 0; i < 50 && !/sluice_records_total\{[^}]*outcome="decoded"[^}]*\} [1-9]/.test(metrics); i++) {
-      metrics = await (await get('/metrics')).text();
-      await sleep(200);
-    }
+    const decoded = /sluice_records_total\{[^}]*outcome="decoded"[^}]*\} [1-9]/;
+    await waitFor(async () => decoded.test((metrics = await (await get('/metrics')).text())), 30_000, () => `decoded records in /metrics:\n${metrics}`, 200);
     expect(metrics).toMatch(/sluice_records_total\{[^}]*outcome="decoded"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/sluice_transactions_total\{[^}]*result="committed"[^}]*\} [1-9]/);
     run.child.kill('SIGTERM');

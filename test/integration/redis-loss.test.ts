@@ -10,7 +10,8 @@ import { afterAll, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { produceFixedInput } from '../support/input.js';
-import { readCommitted, sleep, writeTopology } from '../support/pipeline.js';
+import { writeTopology } from '../support/pipeline.js';
+import { readUntil, waitFor } from '../support/read.js';
 import { closeAfterAll, endpoints } from '../support/services.js';
 
 const t = writeTopology();
@@ -37,7 +38,7 @@ it('a restore that finds its Redis marker gone reports the data loss', async () 
   };
 
   const first = await start();
-  await readCommitted(brokers, t.output, { until: (n) => n > 0, timeoutMs: 60_000, settleMs: 0 }); // checkpoints exist now
+  await readUntil(brokers, t.output, { until: (n) => n > 0, timeoutMs: 60_000 }); // checkpoints exist now
   expect(await lossCount(first)).toBe(0);
   await first.stop();
 
@@ -47,7 +48,7 @@ it('a restore that finds its Redis marker gone reports the data loss', async () 
 
   const second = await start();
   let n = 0;
-  for (let i = 0; i < 100 && n < 2; i++, await sleep(200)) n = await lossCount(second);
+  await waitFor(async () => (n = await lossCount(second)) >= 2, 20_000, () => `sluice_redis_data_loss_total to reach 2 (is ${n})`, 200).catch(() => undefined);
   expect(n).toBe(2); // one per partition whose checkpoint found no marker
   const stale = await redis.keys(`dedup*{${topology.spec.name}}*`);
   if (stale.length > 0) await redis.del(...stale);

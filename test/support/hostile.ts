@@ -15,7 +15,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PAGE_VIEW_SCHEMA = JSON.parse(readFileSync(resolve(REPO, 'schemas/page_view.avsc'), 'utf8')) as Record<string, unknown>;
 export const pageViewType = avro.Type.forSchema(PAGE_VIEW_SCHEMA as avro.Schema);
 
-export interface PageView { event_id: string; ts: number; page: string; user_id: string; latency_ms: number; referrer: null; url: string; user_agent: string; country: string }
+// a type, not an interface: it is then a Record<string, unknown>, as the oracle takes events
+export type PageView = { event_id: string; ts: number; page: string; user_id: string; latency_ms: number; referrer: null; url: string; user_agent: string; country: string };
 
 export const pageView = (event_id: string, ts: number, page: string, latency_ms = 10): PageView => ({
   event_id,
@@ -78,7 +79,7 @@ export async function openTestSource(opts: TestSourceOptions): Promise<TestSourc
   const registry = new SchemaSource(opts.registryUrl);
   try {
     await Promise.all([admin.connect(), producer.connect()]);
-    const configs = { [opts.topic]: {}, ...opts.configs };
+    const configs: Record<string, Record<string, string>> = { [opts.topic]: {}, ...opts.configs };
     await admin.createTopics({
       waitForLeaders: true,
       topics: Object.entries(configs).map(([topic, config]) => ({

@@ -1,6 +1,6 @@
 /**
  * The independent oracle: what sluice must output, computed from the input alone with plain,
- * obviously-correct code (no import from src/). Semantics: ../shared/design/exactly-once.md.
+ * obviously-correct code (no import from src/). Semantics: docs/windows.md, docs/exactly-once.md.
  *
  * - Each partition is processed alone, in offset order; each has its own stream time and windows
  *   (a group key present in two partitions gives two rows: rows are keyed by partition too).
@@ -39,6 +39,14 @@ export interface Position {
   offset: number;
 }
 
+/** A late record and what its late-topic headers must say (the newest of its windows, all closed). */
+export interface LateRecord extends Position {
+  eventTime: number;
+  window: { start: number; end: number };
+  /** Stream time (including this record) minus the window's end + grace. */
+  lateByMs: number;
+}
+
 export interface ExpectedWindow {
   partition: number;
   start: number;
@@ -57,7 +65,7 @@ export interface OracleResult {
   /** Windows still open at the end of the input: not emitted yet. */
   pending: ExpectedWindow[];
   deadLetters: Position[];
-  late: Position[];
+  late: LateRecord[];
   duplicates: Position[];
   /** Final stream time per partition (absent when a partition has no valid record). */
   streamTime: Map<number, number>;
@@ -103,7 +111,8 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
       for (let s = Math.floor(ts / advance) * advance; s > ts - size; s -= advance) starts.push(s);
       const live = starts.filter((s) => s + size + grace > streamTime);
       if (live.length === 0) {
-        result.late.push(here);
+        const newest = { start: starts[0]!, end: starts[0]! + size };
+        result.late.push({ ...here, eventTime: ts, window: newest, lateByMs: streamTime - (newest.end + grace) });
         continue;
       }
       const group = Object.fromEntries(groupBy.map((f) => [f, event[f]]));

@@ -1,13 +1,14 @@
 /**
- * Helpers for pipeline tests: a topology written to a temp folder with random topic names, a
- * replica started in-process, and read_committed readers of the outputs.
+ * Helpers for pipeline tests: a topology written to a temp folder with random topic names, and
+ * readers of its outputs (topics: ./read.ts; Parquet files: DuckDB).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { Kafka, logLevel, type IHeaders, type KafkaMessage } from 'kafkajs';
+import type { Checkpoint } from '../../src/commit/checkpoint.js';
+import { waitFor } from './read.js';
 import { randomName } from './services.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,8 +37,10 @@ export interface TopologyOptions {
   maxFutureSkew?: string;
   /** aggregate.max_key_bytes (default: not set). */
   maxKeyBytes?: number;
-  /** topics.config of the topics sluice creates (e.g. max.message.bytes). */
+  /** topics.config of the topics sluice creates (e.g. max.message.bytes); not with a `topics:` in `extra`. */
   topicConfig?: Record<string, string>;
+  /** Top-level YAML lines appended to the file (e.g. `topics: { partitions: 1 }`). */
+  extra?: string;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -81,37 +84,21 @@ sinks:
 dead_letter: ${t.dlq}
 late: ${t.late}
 batch: ${opts.batch ?? '{ max_records: 500, max_wait: 100ms }'}
-${opts.topicConfig === undefined ? '' : `topics: { config: ${JSON.stringify(opts.topicConfig)} }\n`}`,
+${opts.topicConfig === undefined ? '' : `topics: { config: ${JSON.stringify(opts.topicConfig)} }\n`}${opts.extra ?? ''}
+`,
   );
   return t;
 }
 
-export interface ReadMessage { partition: number; message: KafkaMessage }
-
-/** Reads a topic from the start with read_committed until `until` holds or `timeoutMs` passes, then `settleMs` more. */
-export async function readCommitted(brokers: string[], topic: string, opts: { until: (n: number) => boolean; timeoutMs: number; settleMs?: number }): Promise<ReadMessage[]> {
-  const kafka = new Kafka({ clientId: 'sluice-test-reader', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: randomName('reader'), readUncommitted: false });
-  const out: ReadMessage[] = [];
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void out.push({ partition, message }) });
-    const deadline = Date.now() + opts.timeoutMs;
-    while (!opts.until(out.length) && Date.now() < deadline) await sleep(200);
-    await sleep(opts.settleMs ?? 1500); // anything extra (a duplicate) shows up here
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
+/**
+ * Waits until the files of the last commits are published: given the checkpoints waitProcessed
+ * (./read.ts) returned, each one's staging folder is gone once its files are renamed into place.
+ * Earlier commits of a task were published before its next batch began.
+ */
+export async function waitPublished(t: TestTopology, checkpoints: ReadonlyMap<number, Checkpoint>, timeoutMs = 30_000): Promise<void> {
+  const staged = () => [...checkpoints.values()].flatMap((c) => (c.staging && existsSync(join(t.parquet, '_staging', c.staging)) ? [c.staging] : []));
+  await waitFor(() => staged().length === 0, timeoutMs, () => `staged Parquet files of ${staged().join(', ')} to be published`);
 }
-
-export const header = (h: IHeaders | undefined, name: string): string | undefined => {
-  const v = h?.[name];
-  return v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v);
-};
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The demo topology's metrics, in result order. */
 export const METRICS = ['views', 'latency_sum', 'latency_min', 'latency_max', 'unique_users', 'latency_p95'];

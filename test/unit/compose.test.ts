@@ -95,8 +95,8 @@ describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const lines = dockerfile.split('\n');
 
-  it('builds on node:20-bookworm-slim in two stages and runs as a non-root user', () => {
-    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:20-bookworm-slim AS build', 'FROM node:20-bookworm-slim AS runtime']);
+  it('builds on node:22-bookworm-slim in two stages and runs as a non-root user', () => {
+    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:22-bookworm-slim AS build', 'FROM node:22-bookworm-slim AS runtime']);
     expect(dockerfile).toContain('RUN npm ci --omit=dev');
     const user = lines.filter((l) => l.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();

@@ -44,7 +44,7 @@ describe('oracle, by hand', () => {
     ]);
     expect(r.pending.map((w) => [w.partition, w.start, w.offsets])).toEqual([[0, 20, [7]], [1, 0, [0]]]);
     expect(r.deadLetters).toEqual([{ partition: 0, offset: 1 }, { partition: 0, offset: 8 }]);
-    expect(r.late).toEqual([{ partition: 0, offset: 6 }]);
+    expect(r.late).toEqual([{ partition: 0, offset: 6, eventTime: 9, window: { start: 0, end: 10 }, lateByMs: 0 }]); // 12 - (10 + 2)
     expect(r.duplicates).toEqual([{ partition: 0, offset: 4 }, { partition: 1, offset: 1 }]);
     expect([...r.streamTime]).toEqual([[0, 25], [1, 4]]);
   });
@@ -55,7 +55,8 @@ describe('oracle, by hand', () => {
     const r = oracle(new Map([[0, recs]]), topo);
     expect(r.windows.map((w) => [w.start, w.end, w.offsets, w.metrics.n])).toEqual([[0, 10, [0], 1], [5, 15, [0, 1, 2], 3]]);
     expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[10, [1, 3]], [15, [3]]]);
-    expect(r.late).toEqual([{ partition: 0, offset: 4 }]);
+    // the newest of its windows, [5, 15), closed at 15 + 0; stream time is 16
+    expect(r.late).toEqual([{ partition: 0, offset: 4, eventTime: 9, window: { start: 5, end: 15 }, lateByMs: 1 }]);
   });
 
   it('quantile_cont interpolates at (n - 1) * q', () => {

@@ -22,7 +22,7 @@ const offsets = { groupId: 'g', topic: 't', partition: 0, offset: 5, metadata: '
 describe('TaskTransaction', () => {
   it('fences first (an empty transaction aborted), then begins, sends offsets and commits, in that order', async () => {
     const calls: string[] = [];
-    const t = new TaskTransaction(fakeKafka(calls), 'app-topic-0', 60_000);
+    const t = new TaskTransaction(fakeKafka(calls), 'app-topic-0', 60_000, () => 1 << 20);
     await t.fence();
     await t.begin();
     await t.send('out', [{ value: 'x' }]);
@@ -34,7 +34,7 @@ describe('TaskTransaction', () => {
   });
 
   it('refuses to begin before fencing, and to commit or send with no open transaction', async () => {
-    const t = new TaskTransaction(fakeKafka([]), 'app-topic-0', 60_000);
+    const t = new TaskTransaction(fakeKafka([]), 'app-topic-0', 60_000, () => 1 << 20);
     await expect(t.begin()).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', domain: 'internal', retriable: false });
     await t.fence();
     await expect(t.commit(offsets)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
@@ -43,7 +43,7 @@ describe('TaskTransaction', () => {
 
   it('a closed transaction is dead: nothing more is legal', async () => {
     const calls: string[] = [];
-    const t = new TaskTransaction(fakeKafka(calls), 'app-topic-0', 60_000);
+    const t = new TaskTransaction(fakeKafka(calls), 'app-topic-0', 60_000, () => 1 << 20);
     await t.fence();
     await t.begin();
     await t.close();

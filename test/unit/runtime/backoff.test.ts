@@ -84,21 +84,27 @@ describe('retryWithBackoff', () => {
   });
 
   it('stops waiting when the signal aborts, rejecting with its reason', async () => {
-    const controller = new AbortController();
-    const fn = failing(Infinity);
-    const onOutageEnd = vi.fn();
-    const done = retryWithBackoff(fn, {
-      isRetriable,
-      onOutageEnd,
-      signal: controller.signal,
-      initialMs: 10_000,
-      onOutageStart: () => setTimeout(() => controller.abort(new Error('shutdown')), 5),
-    });
-    const started = Date.now();
-    await expect(done).rejects.toThrow('shutdown');
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(fn).toHaveBeenCalledTimes(1);
-    expect(onOutageEnd).not.toHaveBeenCalled();
+    // fake setTimeout: the 5–10 s backoff wait can only end early through the abort itself
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const controller = new AbortController();
+      const fn = failing(Infinity);
+      const onOutageEnd = vi.fn();
+      const done = retryWithBackoff(fn, { isRetriable, onOutageEnd, signal: controller.signal, initialMs: 10_000 });
+      let outcome: string | undefined;
+      done.then(() => (outcome = 'resolved'), (e: Error) => (outcome = e.message));
+      await vi.advanceTimersByTimeAsync(0); // the first call failed; the backoff wait began
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(vi.getTimerCount()).toBe(1);
+      controller.abort(new Error('shutdown'));
+      await new Promise((r) => setImmediate(r)); // real: lets the rejection settle, no fake time passes
+      expect(outcome).toBe('shutdown');
+      expect(vi.getTimerCount(), 'the backoff timer is cleared').toBe(0);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(onOutageEnd).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not call fn when the signal is already aborted', async () => {

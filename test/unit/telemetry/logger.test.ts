@@ -30,3 +30,17 @@ describe('logger', () => {
     expect(() => createLogger().info('pretty line')).not.toThrow();
   });
 });
+
+describe('logger redaction', () => {
+  it('masks URL passwords in messages and string fields of every line', () => {
+    const lines: string[] = [];
+    const log = createLogger({ pretty: false, level: 'info', destination: { write: (s: string) => void lines.push(s) } });
+    log.warn({ err: 'GET http://alice:s3cret@registry:8081/apis/ccompat/v7/subjects failed', url: 'redis://:hunter2@cache:6379', n: 3 }, 'cannot reach http://alice:s3cret@registry:8081/x');
+    log.child({ topology: 't' }).info('connected to redis://bob:hunter2@cache:6379/0');
+    const text = lines.join('');
+    expect(text).not.toMatch(/s3cret|hunter2/);
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({ msg: 'cannot reach http://alice:***@registry:8081/x', url: 'redis://:***@cache:6379', n: 3 });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ topology: 't', msg: 'connected to redis://bob:***@cache:6379/0' });
+  });
+});

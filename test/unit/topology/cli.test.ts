@@ -40,6 +40,16 @@ describe('sluice validate', { timeout: 60_000 }, () => {
       'nothere.yaml:1:1: no such file',
     ]);
   });
+
+  it('accepts a metric with a trailing -- comment and refuses one that reads a host file (issues #8, #9)', async () => {
+    const comment = write('comment.yaml', withLine(17, '    views: count(*) -- all views'));
+    const hostFile = write('host-file.yaml', withLine(18, "    p95: any_value((SELECT content FROM read_text('/etc/hostname')))"));
+    const r = await run('validate', comment, hostFile);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${comment}: ok`);
+    expect(r.stderr).toMatch(new RegExp(`^${hostFile}:18:10: aggregate\\.metrics\\.p95: may not read or write files, reach the network.*Permission Error: Cannot access file "/etc/hostname"`));
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
 
 describe('sluice schema', { timeout: 60_000 }, () => {

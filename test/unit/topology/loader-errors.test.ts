@@ -111,6 +111,23 @@ describe('topology errors name file, line, column, field and value', () => {
     ]);
   });
 
+  it('a metric that reads a host file, refused by the sandbox', async () => {
+    expect(await errorLines(withLine(18, "    p95: any_value((SELECT content FROM read_text('/etc/hostname')))"))).toEqual([
+      'f.yaml:18:10: aggregate.metrics.p95: may not read or write files, reach the network, load extensions or change settings: metric SQL runs in a DuckDB ' +
+        'with external access disabled (DuckDB: Permission Error: Cannot access file "/etc/hostname" - file system operations are disabled by configuration) ' +
+        '(got "any_value((SELECT content FROM read_text(\'/etc/hostname\')))")',
+    ]);
+  });
+
+  it('a metric that smuggles a second statement or a clause', async () => {
+    expect(await errorLines(withLine(18, '    p95: count(*); DROP TABLE state_p0'))).toEqual([
+      'f.yaml:18:10: aggregate.metrics.p95: must be one SQL expression, not several statements (";" ends a statement) (got "count(*); DROP TABLE state_p0")',
+    ]);
+    expect(await errorLines(withLine(18, '    p95: count(*);'))).toEqual([
+      'f.yaml:18:10: aggregate.metrics.p95: must be a self-contained expression: a trailing ";" or an unbalanced parenthesis would break sluice\'s query (got "count(*);")',
+    ]);
+  });
+
   it('a metric named like a group_by field', async () => {
     expect(await errorLines(withLine(18, '    page: max(latency_ms)'))).toEqual([
       'f.yaml:18:5: aggregate.metrics.page: metric name "page" collides with a group_by field; results would have two columns of that name',

@@ -43,8 +43,8 @@ function rows(n: number, from = 0): StateRow[] {
 let state: DuckState;
 let dir: string;
 beforeAll(async () => {
-  state = await DuckState.open();
   dir = mkdtempSync(join(tmpdir(), 'sluice-duck-'));
+  state = await DuckState.open(':memory:', { allowedDirectories: [dir] });
 });
 afterAll(async () => {
   await state.close();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSluiceError } from '../../../src/errors.js';
-import { aggregateSql, checkNames, copyParquetSql, createTableSql, deleteWindowsSql, windowPredicate } from '../../../src/window/sql.js';
+import { aggregateSql, copyParquetSql, createTableSql, deleteWindowsSql, windowPredicate } from '../../../src/window/sql.js';
 
 const columns = [
   { name: 'page', duckType: 'VARCHAR', nullable: false },
@@ -21,16 +20,21 @@ describe('state table DDL', () => {
 describe('aggregate query', () => {
   it('selects keys, window bounds and metrics over the closed windows, in a replayable order', () => {
     expect(aggregateSql('state_p0', spec, [{ start: 0, end: 10_000 }, { start: -10_000, end: 0 }])).toBe(
-      'SELECT "page", "order", __wstart AS window_start, __wend AS window_end, (count(*)) AS "views", (sum(latency_ms)) AS "latency_sum" ' +
+      'SELECT "page", "order", __wstart AS window_start, __wend AS window_end, (\ncount(*)\n) AS "views", (\nsum(latency_ms)\n) AS "latency_sum" ' +
         'FROM "state_p0" WHERE ((__wstart = 0 AND __wend = 10000) OR (__wstart = -10000 AND __wend = 0)) ' +
         'GROUP BY "page", "order", __wstart, __wend ORDER BY window_start, window_end, "page", "order"',
     );
   });
 
+  it('puts each metric on lines of its own, so a trailing -- comment ends there', () => {
+    const q = aggregateSql('t', { group_by: [], metrics: { n: 'count(*) -- all views', m: 'max(x)' } }, []);
+    expect(q).toContain('(\ncount(*) -- all views\n) AS "n", (\nmax(x)\n) AS "m" FROM "t"');
+  });
+
   it('casts metrics to their output types and quotes odd names', () => {
     const q = aggregateSql('t', { group_by: [], metrics: { 'we"ird': 'sum(x)' } }, [{ start: 0, end: 1 }], { 'we"ird': 'BIGINT' });
     expect(q).toBe(
-      'SELECT __wstart AS window_start, __wend AS window_end, CAST((sum(x)) AS BIGINT) AS "we""ird" FROM "t" ' +
+      'SELECT __wstart AS window_start, __wend AS window_end, CAST((\nsum(x)\n) AS BIGINT) AS "we""ird" FROM "t" ' +
         'WHERE (__wstart = 0 AND __wend = 1) GROUP BY __wstart, __wend ORDER BY window_start, window_end',
     );
   });
@@ -53,24 +57,5 @@ describe('Parquet COPY', () => {
       'COPY (SELECT * REPLACE (epoch_ms(window_start)::TIMESTAMP_MS AS window_start, epoch_ms(window_end)::TIMESTAMP_MS AS window_end) ' +
         "FROM (SELECT 1)) TO '/data/it''s.parquet' (FORMAT parquet)",
     );
-  });
-});
-
-describe('checkNames', () => {
-  const fieldOf = (f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      return isSluiceError(e, 'TOPOLOGY_INVALID') ? `${String(e.details.field)}=${String(e.details.value)}` : 'other';
-    }
-    return 'ok';
-  };
-
-  it('accepts a valid spec and names the field of a clash', () => {
-    expect(fieldOf(() => checkNames(columns, spec))).toBe('ok');
-    expect(fieldOf(() => checkNames(columns, { group_by: ['nope'], metrics: { n: 'count(*)' } }))).toBe('aggregate.group_by=nope');
-    expect(fieldOf(() => checkNames(columns, { group_by: ['page'], metrics: { page: 'count(*)' } }))).toBe('aggregate.metrics=page');
-    expect(fieldOf(() => checkNames(columns, { group_by: [], metrics: { window_end: 'count(*)' } }))).toBe('aggregate.metrics=window_end');
-    expect(fieldOf(() => checkNames([...columns, { name: '__ts', duckType: 'BIGINT', nullable: false }], spec))).toBe('source.value.schema=__ts');
   });
 });

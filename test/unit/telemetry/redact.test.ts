@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { redactText, redactUrl } from '../../../src/telemetry/redact.js';
+
+describe('redactUrl', () => {
+  it.each([
+    ['http://user:pw@registry:8081/apis/ccompat/v7', 'http://user:***@registry:8081/apis/ccompat/v7'],
+    ['https://key:p%40ss%2Fw@host/', 'https://key:***@host/'],
+    ['redis://:pw@127.0.0.1:6379', 'redis://:***@127.0.0.1:6379'],
+    ['rediss://default:pw@cache.example:6380/2', 'rediss://default:***@cache.example:6380/2'],
+    ['http://user:p@ss@host/x', 'http://user:***@host/x'], // an unencoded "@": the last one ends the credentials
+    ['http://user@host/x', 'http://user@host/x'], // a user name alone is not a secret
+    ['http://127.0.0.1:18081/apis/ccompat/v7', 'http://127.0.0.1:18081/apis/ccompat/v7'],
+    ['127.0.0.1:19092', '127.0.0.1:19092'],
+    ['not a url', 'not a url'],
+  ])('%s → %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+});
+
+describe('redactText', () => {
+  it('masks every URL password in free text and leaves the rest', () => {
+    expect(redactText('GET http://a:one@h1/x failed; REDIS_URL=redis://:two@h2:6379 (see http://h3/?q=a:b@c)')).toBe(
+      'GET http://a:***@h1/x failed; REDIS_URL=redis://:***@h2:6379 (see http://h3/?q=a:b@c)',
+    );
+  });
+});
