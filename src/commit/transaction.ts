@@ -4,8 +4,9 @@
  * One instance per task; transactional id `<name>-<topic>-<partition>` so that the next owner of the
  * partition fences this one (kafkajs' TxnOffsetCommit carries no group generation, KIP-447).
  */
-import { Partitioners, type Kafka, type Message, type Producer, type Transaction } from 'kafkajs';
+import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { SluiceError } from '../errors.js';
+import { linearPartitioner } from '../sink/partitioner.js';
 import { chunkBySize } from './chunks.js';
 
 export const TxnStates = ['idle', 'fenced-in', 'open', 'committing', 'aborting', 'dead'] as const;
@@ -36,8 +37,9 @@ export class TaskTransaction {
       maxInFlightRequests: 1,
       transactionTimeout: transactionTimeoutMs,
       allowAutoTopicCreation: false,
-      // the Java client's murmur2 placement; the topic sink sets partitions itself with the same function
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // the Java client's murmur2 placement in linear time (dead letters and late records keep their
+      // source key, of any length); the topic sink sets partitions itself with the same hash
+      createPartitioner: linearPartitioner,
     });
   }
 

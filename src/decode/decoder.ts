@@ -6,6 +6,7 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { SluiceError, isSluiceError } from '../errors.js';
+import { eventTimeProblem, groupKeyProblem, intOverflow } from './limits.js';
 import { HEADER_SIZE, MAGIC_BYTE, parseWire, peekSchemaId } from './wire.js';
 import type { SchemaSource } from './registry.js';
 
@@ -24,6 +25,11 @@ export interface RecordDecoderOptions {
    * compatibility is still judged against the whole reader schema. Default: every field.
    */
   fields?: readonly string[];
+  /** Event time may be at most this far ahead of the record's Kafka timestamp (source.max_future_skew); undefined: no bound. */
+  maxFutureSkewMs?: number;
+  /** group_by fields, whose output key must fit `maxKeyBytes` (aggregate.max_key_bytes). */
+  groupBy?: readonly string[];
+  maxKeyBytes?: number;
 }
 
 type Resolver = ReturnType<Type['createResolver']>;
@@ -38,6 +44,11 @@ export class RecordDecoder {
   private readonly reader: Type;
   private readonly eventTimeField: string;
   private readonly dedupFields: readonly string[] | undefined;
+  private readonly maxFutureSkewMs: number | undefined;
+  private readonly groupBy: readonly string[];
+  private readonly maxKeyBytes: number;
+  /** Decoded top-level int fields: avsc does not check that their varints fit 32 bits. */
+  private readonly intFields: readonly string[];
   /** Resolution per writer id: deterministic, so kept for the decoder's life (failures too). */
   private readonly writers = new Map<number, WriterEntry>();
   /** Ids the registry did not know during the last prepare(): a later batch asks again. */
@@ -49,7 +60,11 @@ export class RecordDecoder {
     this.full = avro.Type.forSchema(opts.readerSchema as Schema);
     this.eventTimeField = opts.eventTimeField;
     this.dedupFields = opts.dedupKey === undefined ? undefined : typeof opts.dedupKey === 'string' ? [opts.dedupKey] : [...opts.dedupKey];
+    this.maxFutureSkewMs = opts.maxFutureSkewMs;
+    this.groupBy = opts.maxKeyBytes === undefined ? [] : [...(opts.groupBy ?? [])];
+    this.maxKeyBytes = opts.maxKeyBytes ?? Infinity;
     this.reader = opts.fields ? project(opts.readerSchema, new Set([...opts.fields, this.eventTimeField, ...(this.dedupFields ?? [])])) ?? this.full : this.full;
+    this.intFields = intFieldNames(this.reader);
     const fieldNames = readerFieldNames(this.full);
     for (const f of [this.eventTimeField, ...(this.dedupFields ?? [])]) {
       if (!fieldNames.has(f)) {
@@ -89,8 +104,11 @@ export class RecordDecoder {
     if (unavailable) throw unavailable;
   }
 
-  /** Decodes one record value; synchronous, call prepare() with the batch first. */
-  decode(value: Buffer | null): DecodeResult {
+  /**
+   * Decodes one record value; synchronous, call prepare() with the batch first. `timestamp` is the
+   * record's Kafka timestamp (epoch ms), what source.max_future_skew measures event time against.
+   */
+  decode(value: Buffer | null, timestamp?: number): DecodeResult {
     const schemaId = peekSchemaId(value);
     if (schemaId < 0) return { ok: false, error: wireError(value) };
     const buf = value!;
@@ -108,12 +126,20 @@ export class RecordDecoder {
       if (r.offset < 0) throw new Error('truncated buffer');
       if (r.offset < buf.length) throw new Error('trailing data');
       record = r.value as Record<string, unknown>;
+      const overflow = this.intFields.length > 0 ? intOverflow(record, this.intFields) : undefined;
+      if (overflow !== undefined) throw new Error(overflow);
     } catch (e) {
       return fail('UNDECODABLE_PAYLOAD', `payload of ${buf.length - HEADER_SIZE} bytes does not decode with writer schema id ${schemaId}: ${(e as Error).message}`, schemaId);
     }
     const eventTime = record[this.eventTimeField];
     if (typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
       return fail('MISSING_EVENT_TIME', `event time field "${this.eventTimeField}" is ${describe(eventTime)}, expected a finite number of epoch milliseconds`, schemaId);
+    }
+    const timeError = eventTimeProblem(this.eventTimeField, eventTime, timestamp, this.maxFutureSkewMs);
+    if (timeError) return { ok: false, error: withSchemaId(timeError, schemaId) };
+    if (this.groupBy.length > 0) {
+      const keyError = groupKeyProblem(record, this.groupBy, this.maxKeyBytes);
+      if (keyError) return { ok: false, error: withSchemaId(keyError, schemaId) };
     }
     const fields = this.dedupFields;
     if (fields === undefined) return { ok: true, value: record, eventTime };
@@ -150,6 +176,11 @@ const fail = (code: 'UNDECODABLE_PAYLOAD' | 'MISSING_EVENT_TIME' | 'MISSING_DEDU
   error: new SluiceError(code, message, { schemaId }),
 });
 
+const withSchemaId = (e: SluiceError, schemaId: number): SluiceError => {
+  e.details.schemaId = schemaId;
+  return e;
+};
+
 /** Why a value is not in the wire format (peekSchemaId() said it is not). */
 function wireError(value: Buffer | null): SluiceError {
   try {
@@ -180,6 +211,13 @@ function readerFieldNames(type: Type): Set<string> {
     throw new SluiceError('SCHEMA_FILE_INVALID', `the reader schema must be an Avro record, got ${type.typeName}`);
   }
   return new Set(fields.map((f) => f.name));
+}
+
+/** Top-level fields of type int (or a union with int). */
+function intFieldNames(type: Type): string[] {
+  const fields = (type as unknown as { fields?: Array<{ name: string; type: Type }> }).fields ?? [];
+  const isInt = (t: Type): boolean => t.typeName === 'int' || ((t as unknown as { types?: Type[] }).types ?? []).some((u) => u.typeName === 'int');
+  return fields.filter((f) => isInt(f.type)).map((f) => f.name);
 }
 
 /** The reader schema restricted to `keep` (a record of those fields), or undefined when it cannot be built alone. */

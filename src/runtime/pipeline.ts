@@ -21,6 +21,7 @@ import type { KafkaMessage, Message } from 'kafkajs';
 import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
 import { fitRecord } from '../commit/chunks.js';
 import { positionOf } from '../dedup/keys.js';
+import type { ErrorCode } from '../errors.js';
 import { deadLetter, lateRecord } from '../sink/headers.js';
 import type { ClosedWindows } from '../sink/types.js';
 import type { TimeWindow } from '../window/kinds.js';
@@ -29,6 +30,9 @@ import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import { withDependency } from './outage.js';
 import type { Task } from './task.js';
+
+/** Dead letters of records that decode but fail a check (stage `validate`; the rest are `decode`). */
+const VALIDATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MISSING_EVENT_TIME', 'MISSING_DEDUP_KEY', 'EVENT_TIME_OUT_OF_RANGE', 'EVENT_TIME_TOO_FAR_AHEAD', 'GROUP_KEY_TOO_LONG']);
 
 interface Decoded { m: KafkaMessage; offset: number; value: Record<string, unknown>; eventTime: number; dedupKey?: string }
 
@@ -47,9 +51,10 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   await withDependency(ctx, 'registry', () => task.decoder.prepare(messages.map((m) => m.value)));
   for (const m of messages) {
     const offset = Number(m.offset);
-    const r = task.decoder.decode(m.value);
+    // the record's own Kafka timestamp, not the wall clock: a replay must decide as the first run did
+    const r = task.decoder.decode(m.value, Number(m.timestamp));
     if (r.ok) valid.push({ m, offset, value: r.value, eventTime: r.eventTime, dedupKey: r.dedupKey });
-    else if (!restoring(offset)) deadLetters.push(deadLetter(src, m, r.error, r.error.code === 'MISSING_EVENT_TIME' || r.error.code === 'MISSING_DEDUP_KEY' ? 'validate' : 'decode'));
+    else if (!restoring(offset)) deadLetters.push(deadLetter(src, m, r.error, VALIDATION_CODES.has(r.error.code) ? 'validate' : 'decode'));
   }
 
   // 2. deduplicate: first occurrence by offset within the batch, then against Redis (admit does both)

@@ -66,6 +66,9 @@ export class Task {
       eventTimeField: spec.source.event_time,
       dedupKey: spec.dedup?.key,
       fields: table.stored.map((c) => c.name),
+      maxFutureSkewMs: spec.source.max_future_skew === 'off' ? undefined : spec.source.max_future_skew,
+      groupBy: spec.aggregate.group_by,
+      maxKeyBytes: spec.aggregate.max_key_bytes,
     });
     const task = new Task(partition, log, txn, table, windows, decoder, offset, checkpoint);
     log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');

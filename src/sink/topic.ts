@@ -5,15 +5,13 @@
  */
 import type avro from 'avsc';
 import type { Message } from 'kafkajs';
+import { groupKey } from '../decode/limits.js';
 import { encodeWire, HEADER_SIZE } from '../decode/wire.js';
 import { keyPartitioner } from './partitioner.js';
 import type { ClosedWindows, Sink } from './types.js';
 
-export function groupKey(row: Record<string, unknown>, groupBy: readonly string[]): string | null {
-  if (groupBy.length === 0) return null;
-  if (groupBy.length === 1) return String(row[groupBy[0]!]);
-  return JSON.stringify(groupBy.map((f) => row[f] ?? null));
-}
+// decode checks the same key's length (aggregate.max_key_bytes) before a record is aggregated
+export { groupKey };
 
 export interface TopicSinkOptions { topic: string; partitions: number; type: avro.Type; schemaId: number; groupBy: readonly string[] }
 

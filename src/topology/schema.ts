@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
+/** A key must leave room for its row in one Kafka message of the broker's default 1 MB limit. */
+export const MAX_KEY_BYTES_LIMIT = 262_144;
+
 const DURATION_HINT = 'expected a duration such as 500ms, 10s, 5m, 1h or 1d';
 export const Duration = z
   .union([z.string().regex(DURATION_PATTERN, DURATION_HINT), z.number().int().nonnegative()], { error: DURATION_HINT })
@@ -36,6 +39,10 @@ const Source = z.strictObject({
   }),
   event_time: FieldName.describe('Field holding event time: long millis or timestamp-millis'),
   session_timeout: Duration.default(30_000).describe('Consumer group session timeout: how long a silent replica keeps its partitions'),
+  max_future_skew: z
+    .union([z.literal('off'), Duration])
+    .default(3_600_000)
+    .describe("How far event time may run ahead of the record's Kafka timestamp before the record is dead-lettered (EVENT_TIME_TOO_FAR_AHEAD); `off`: no bound"),
 });
 
 const Dedup = z.strictObject({
@@ -67,6 +74,13 @@ const Aggregate = z.strictObject({
     .record(FieldName, z.string().min(1))
     .refine((m) => Object.keys(m).length > 0, 'at least one metric is needed')
     .describe('name: DuckDB aggregate expression over the value fields'),
+  max_key_bytes: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_KEY_BYTES_LIMIT)
+    .default(4096)
+    .describe('Longest group key (the output record key, UTF-8 bytes) a record may have; longer ones are dead-lettered (GROUP_KEY_TOO_LONG)'),
 });
 
 const TopicSettings = z.strictObject({

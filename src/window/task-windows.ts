@@ -74,7 +74,11 @@ export class TaskWindows {
     }
   }
 
-  /** The offset to commit: the smallest offset still held by an open window, else `nextOffset`. */
+  /**
+   * The offset to commit: the smallest offset still held by an open window, else `nextOffset`.
+   * Bounded because decode bounds event time (src/decode/limits.ts): a record's windows end by its
+   * Kafka timestamp + max_future_skew + size, so they close once event time passes that + grace.
+   */
   lowWaterMark(nextOffset: number): number {
     let low = nextOffset;
     for (const o of this.open.values()) if (o.minOffset < low) low = o.minOffset;

@@ -33,6 +33,12 @@ export interface TopologyOptions {
   sessionTimeout?: string;
   dedupTtl?: string;
   batch?: string;
+  /** source.max_future_skew (default: not set, the topology default). */
+  maxFutureSkew?: string;
+  /** aggregate.max_key_bytes (default: not set). */
+  maxKeyBytes?: number;
+  /** topics.config of the topics sluice creates (e.g. max.message.bytes); not with a `topics:` in `extra`. */
+  topicConfig?: Record<string, string>;
   /** Top-level YAML lines appended to the file (e.g. `topics: { partitions: 1 }`). */
   extra?: string;
 }
@@ -60,11 +66,11 @@ source:
   group: ${t.group}
   value: { schema: ${resolve(REPO, 'schemas/page_view.avsc')} }
   event_time: ts
-  session_timeout: ${opts.sessionTimeout ?? '30s'}
+  session_timeout: ${opts.sessionTimeout ?? '30s'}${opts.maxFutureSkew === undefined ? '' : `\n  max_future_skew: ${opts.maxFutureSkew}`}
 dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
 window: { type: tumbling, size: 10s, grace: 2s }
 aggregate:
-  group_by: [page]
+  group_by: [page]${opts.maxKeyBytes === undefined ? '' : `\n  max_key_bytes: ${opts.maxKeyBytes}`}
   metrics:
     views: count(*)
     latency_sum: sum(latency_ms)
@@ -78,7 +84,7 @@ sinks:
 dead_letter: ${t.dlq}
 late: ${t.late}
 batch: ${opts.batch ?? '{ max_records: 500, max_wait: 100ms }'}
-${opts.extra ?? ''}
+${opts.topicConfig === undefined ? '' : `topics: { config: ${JSON.stringify(opts.topicConfig)} }\n`}${opts.extra ?? ''}
 `,
   );
   return t;

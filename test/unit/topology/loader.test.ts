@@ -17,6 +17,8 @@ describe('loadTopology', () => {
     expect(t.spec.batch).toEqual({ max_records: 5000, max_wait: 500 });
     expect(t.spec.window).toEqual({ type: 'tumbling', size: 10_000, grace: 0 });
     expect(t.spec.transaction_timeout).toBe(60_000);
+    expect(t.spec.source.max_future_skew).toBe(3_600_000);
+    expect(t.spec.aggregate.max_key_bytes).toBe(4096);
     expect(t.dir).toBe(dir);
     expect(t.valueSchema).toMatchObject({ type: 'record', name: 'PageView' });
     expect(t.outputSchema).toBeUndefined();
@@ -35,6 +37,18 @@ describe('loadTopology', () => {
     expect(t.spec.dedup?.ttl).toBe(86_400_000);
     expect(t.spec.batch.max_wait).toBe(750);
     expect(t.spec.transaction_timeout).toBe(120_000);
+  });
+
+  it('takes source.max_future_skew as a duration or off, and aggregate.max_key_bytes up to 256 KiB', async () => {
+    const skew = (v: string) => loadTopology(write('k.yaml', withLine(6, `  event_time: ts\n  max_future_skew: ${v}`)), { env: {} });
+    expect((await skew('5m')).spec.source.max_future_skew).toBe(300_000);
+    expect((await skew('0')).spec.source.max_future_skew).toBe(0);
+    expect((await skew('off')).spec.source.max_future_skew).toBe('off');
+    await expect(skew('soon')).rejects.toThrow(/source\.max_future_skew/);
+    const keys = (v: string) => loadTopology(write('k2.yaml', withLine(15, `  group_by: [page]\n  max_key_bytes: ${v}`)), { env: {} });
+    expect((await keys('1024')).spec.aggregate.max_key_bytes).toBe(1024);
+    await expect(keys('300000')).rejects.toThrow(/aggregate\.max_key_bytes/);
+    await expect(keys('0')).rejects.toThrow(/aggregate\.max_key_bytes/);
   });
 
   it('interpolates ${ENV} and ${ENV:-default}; an unquoted number stays a number', async () => {
