@@ -23,6 +23,10 @@ describe.skipIf(!promtool && !process.env.CI)('promtool', () => {
     expect(tool('check', 'rules', 'alerts.yml')).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 
+  it('checks the compose file\'s Prometheus config with its rule file', () => {
+    expect(tool('check', 'config', 'prometheus.compose.yml')).toContain('SUCCESS: 1 rule files found');
+  });
+
   it('passes the rules unit tests', () => {
     expect(tool('test', 'rules', 'alerts.test.yml')).toContain('SUCCESS');
   });
