@@ -19,10 +19,9 @@ import { endpoints } from '../support/services.js';
 
 const run = promisify(execFile);
 
-async function status(t: TestTopology): Promise<GroupStatus> {
-  const { stdout } = await run(process.execPath, ['bin/sluice.js', 'status', t.file, '--json'], { env: { ...process.env, KAFKA_BROKERS: endpoints().brokers.join(',') }, timeout: 60_000 });
-  return JSON.parse(stdout) as GroupStatus;
-}
+const sluiceStatus = async (t: TestTopology, ...flags: string[]) =>
+  (await run(process.execPath, ['bin/sluice.js', 'status', t.file, ...flags], { env: { ...process.env, KAFKA_BROKERS: endpoints().brokers.join(',') }, timeout: 60_000 })).stdout;
+const status = async (t: TestTopology): Promise<GroupStatus> => JSON.parse(await sluiceStatus(t, '--json')) as GroupStatus;
 
 describe('sluice status', () => {
   let t: TestTopology;
@@ -57,6 +56,9 @@ describe('sluice status', () => {
       expect(p.owner).toMatchObject({ clientId: `sluice-${t.name}` });
     }
     expect(new Set(s.partitions.map((p) => p.owner!.memberId)).size).toBe(1);
+    const table = (await sluiceStatus(t)).split('\n');
+    expect(table[0]).toBe(`${t.name}: group ${t.group} (Stable, 1 member), source ${t.source}`);
+    for (const p of s.partitions) expect(table.find((l) => l.startsWith(`${p.partition} `))).toContain(`sluice-${t.name}`);
     expect(replica!.ready()).toBe(true); // status joined nothing: no rebalance
   });
 
