@@ -61,6 +61,16 @@ program
   });
 
 program
+  .command('status')
+  .description('Show the consumer group of a topology per source partition: committed offset, lag, checkpoint (stream time, open windows, pending files), restore range, owner. Read-only: safe while replicas run')
+  .argument('<topology>', 'topology YAML file')
+  .option('--json', 'print JSON (one object: group, state, members, partitions[]) for scripts')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const { statusCommand } = await import('./status.js');
+    await statusCommand(file, opts);
+  });
+
+program
   .command('produce')
   .description('Generate upstream events that fit the topology\'s source schema')
   .argument('<topology>', 'topology YAML file')

@@ -57,6 +57,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
   try {
     const registry = createMetrics();
     const metrics = topologyMetrics(registry, spec.name);
+    metrics.windowSize((spec.window.type === 'session' ? spec.window.gap : spec.window.size) / 1000);
     let source: Source | undefined;
     // first, so /healthz answers (and /readyz says not yet) while startup waits for the services
     const health = await startHealthServer({ port: opts.port, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });

@@ -93,6 +93,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['topology'] as const,
       registers,
     }),
+    // constant per topology: lets one alert rule compare event-time lag to each topology's window
+    windowSize: new Gauge({
+      name: 'sluice_window_size_seconds',
+      help: 'The topology\'s window size (session windows: the gap), for alerts on event-time lag',
+      labelNames: ['topology'] as const,
+      registers,
+    }),
     partitionsAssigned: new Gauge({
       name: 'sluice_partitions_assigned',
       help: 'Input partitions this replica owns',
@@ -142,6 +149,9 @@ export function topologyMetrics(m: Metrics, topology: string) {
     },
     outage(dependency: Dependency, down: boolean): void {
       m.dependencyOutage.set({ topology, dependency }, down ? 1 : 0);
+    },
+    windowSize(seconds: number): void {
+      m.windowSize.set({ topology }, seconds);
     },
     redisDataLoss(): void {
       m.redisDataLoss.inc({ topology });

@@ -30,6 +30,21 @@ export function cpuSeconds(pid: number): number {
   return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicks();
 }
 
+/** Peak resident set size in bytes (VmHWM) from a /proc/<pid>/status text: what a memory request must cover. */
+export function peakRssBytes(status: string): number {
+  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** The peak RSS of a running process (NaN when /proc has no such process). */
+export function peakRss(pid: number): number {
+  try {
+    return peakRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return NaN;
+  }
+}
+
 /** The 1-minute load average: the box is shared, so every result says how busy it was. */
 export function loadAverage(): number {
   try {

@@ -1,6 +1,6 @@
 // Unit tests of the bench's pure helpers (part of the `unit` project, see vitest.config.ts).
 import { describe, expect, it } from 'vitest';
-import { statTicks } from './proc.js';
+import { peakRssBytes, statTicks } from './proc.js';
 import { bucketOf, histogramOf, parseProm, quantile, sumOf } from './prom.js';
 
 const TEXT = `# HELP sluice_records_total Input records
@@ -44,5 +44,10 @@ describe('proc', () => {
   it('reads utime + stime past a comm with spaces and parentheses', () => {
     const stat = '1234 (node (x) y) S 1 1234 1234 0 -1 4194304 100 0 0 0 250 40 0 0 20 0 11 0 9999';
     expect(statTicks(stat)).toBe(290);
+  });
+
+  it('reads the peak RSS (VmHWM) of a /proc status in bytes', () => {
+    expect(peakRssBytes('Name:\tnode\nVmPeak:\t 1200000 kB\nVmHWM:\t  204800 kB\nVmRSS:\t  100000 kB\n')).toBe(200 * 2 ** 20);
+    expect(peakRssBytes('Name:\tnode\n')).toBeNaN();
   });
 });

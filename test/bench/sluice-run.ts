@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds } from './proc.js';
+import { cpuSeconds, peakRss } from './proc.js';
 import { histogramOf, parseProm, sumOf, type Histogram, type Sample } from './prom.js';
 
 // every scrape costs the replica ~1 ms of CPU (/metrics with default metrics); 200 ms keeps that under 1 %
@@ -30,6 +30,8 @@ export interface SluiceResult {
   events: number;
   seconds: number;
   cpuSeconds: number;
+  /** Peak RSS of the replica process over the whole run, start and drain (bytes): the memory to request. */
+  peakRssBytes: number;
   batchSeconds: Histogram;
   batchRecords: Histogram;
   transactions: number;
@@ -73,6 +75,7 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
           events: n - start.n,
           seconds: (t - start.t) / 1000,
           cpuSeconds: cpu - start.cpu,
+          peakRssBytes: peakRss(child.pid!),
           batchSeconds: histogramOf(last, 'sluice_batch_duration_seconds'),
           batchRecords: histogramOf(last, 'sluice_batch_records'),
           transactions: sumOf(last, 'sluice_transactions_total', { result: 'committed' }),

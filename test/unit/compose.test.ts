@@ -84,6 +84,17 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs Prometheus on the deploy pack\'s alert rules, scraping every sluice replica, and Grafana', () => {
+    const doc = compose as unknown as { services: Record<string, Service & { volumes?: string[] }> };
+    const prom = doc.services.prometheus!;
+    expect(prom.volumes).toEqual(['./deploy/prometheus/prometheus.compose.yml:/etc/prometheus/prometheus.yml:ro', './deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro']);
+    const config = parse(read('deploy/prometheus/prometheus.compose.yml')) as { rule_files: string[]; scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    expect(config.rule_files).toEqual(['alerts.yml']); // resolved beside the config file
+    const replicas = Object.keys(doc.services).filter((name) => name.startsWith('sluice-'));
+    expect(config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets))).toEqual(replicas.map((r) => `${r}:9464`));
+    for (const [source] of [...prom.volumes!, ...doc.services.grafana!.volumes!].map((v) => v.split(':'))) expect(existsSync(`${root}${source!.slice(2)}`), source).toBe(true);
+  });
+
   it('publishes no host port twice', () => {
     const hostPorts = Object.values(compose.services).flatMap((s) => (s.ports ?? []).map((p) => p.split(':').slice(0, -1).join(':')));
     expect(hostPorts.length).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ describe('metrics', () => {
     tm.restored(1.5, 900);
     tm.outage('redis', true);
     tm.redisDataLoss();
+    tm.windowSize(10);
     const text = await a.registry.metrics();
     for (const line of [
       'sluice_records_total{topology="pv",partition="0",outcome="duplicate"} 2',
@@ -33,6 +34,7 @@ describe('metrics', () => {
       'sluice_dependency_outage{topology="pv",dependency="kafka"} 0',
       'sluice_redis_data_loss_total{topology="pv"} 1',
       'sluice_partitions_assigned{topology="pv"} 1',
+      'sluice_window_size_seconds{topology="pv"} 10',
     ]) expect(text).toContain(line);
     expect(RECORD_OUTCOMES).toEqual(['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']);
     expect(await b.registry.metrics()).not.toContain('topology="pv"');
