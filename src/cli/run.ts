@@ -8,7 +8,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadTopology } from '../topology/loader.js';
 import { cliEndpoints } from './endpoints.js';
 
-export async function runCommand(file: string, opts: { port?: number; stateDir?: string; startupTimeout?: number }): Promise<void> {
+export async function runCommand(file: string, opts: { port?: number; host?: string; stateDir?: string; startupTimeout?: number; connection?: string }): Promise<void> {
   const log = createLogger();
   let replica: Replica | undefined;
   let stopping = false;
@@ -36,6 +36,7 @@ export async function runCommand(file: string, opts: { port?: number; stateDir?:
   process.on('SIGINT', onSignal);
 
   const topology = await loadTopology(file);
-  replica = await startReplica(topology, cliEndpoints(topology.spec.dedup !== undefined), { port: opts.port, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, log });
+  const endpoints = cliEndpoints(topology.spec.dedup !== undefined, { topology: topology.spec.connection, file: opts.connection });
+  replica = await startReplica(topology, endpoints, { port: opts.port, host: opts.host, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, log });
   if (stopping) await stop();
 }

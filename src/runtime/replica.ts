@@ -5,10 +5,10 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { SchemaSource } from '../decode/registry.js';
-import { createRedis, DedupStore } from '../dedup/redis-store.js';
+import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
+import { DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
 import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
 import { Source } from '../source/consumer.js';
@@ -23,9 +23,11 @@ import { KafkaLog } from './kafka-log.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
 import { ensureTopics, maxMessageBytes, partitionCount, sourcePartitions } from './topics.js';
 
-export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
+export type { Endpoints };
 export interface ReplicaOptions {
   port?: number;
+  /** Address /metrics and the health endpoints bind to (default 0.0.0.0: all interfaces). */
+  host?: string;
   stateDir?: string;
   log: Logger;
   /** How long startup waits for Kafka and the registry before it gives up (default 5 min). */
@@ -53,24 +55,27 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const metrics = topologyMetrics(registry, spec.name);
     let source: Source | undefined;
     // first, so /healthz answers (and /readyz says not yet) while startup waits for the services
-    const health = await startHealthServer({ port: opts.port, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });
+    const health = await startHealthServer({ port: opts.port, host: opts.host, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });
     closers.push(() => health.close());
-    const wait: StartupWait = { metrics, log, signal: abort.signal, giveUpAfterMs: opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, brokers: endpoints.brokers };
+    const wait: StartupWait = { metrics, log, signal: abort.signal, giveUpAfterMs: opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, brokers: endpoints.brokers, kafkaSecurity: endpoints.security?.kafka };
 
     const kafkaLog = new KafkaLog(log, metrics);
-    const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
+    const kafka = kafkaClient(endpoints, { clientId: `sluice-${spec.name}`, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
     const admin = kafka.admin();
     closers.push(() => admin.disconnect());
     await kafkaStep(wait, () => admin.connect());
     const partitions = await kafkaStep(wait, () => sourcePartitions(admin, topology));
 
-    const schemas = new SchemaSource(endpoints.registryUrl);
+    const schemas = schemaSource(endpoints);
     closers.push(async () => schemas.close?.());
+    // a wrong password or certificate stops the start (exit 2); an unreachable registry is waited for
+    await registryStep(wait, () => schemas.check());
     let dedup: DedupStore | undefined;
     if (spec.dedup) {
       if (!endpoints.redisUrl) throw new SluiceError('BAD_ARGUMENT', `${topology.file}: dedup needs Redis: set REDIS_URL`);
-      const redis = createRedis(endpoints.redisUrl);
+      const redis = redisClient(endpoints);
       closers.push(() => redis.quit());
+      await checkRedis(redis, endpoints);
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
 

@@ -4,6 +4,7 @@
  * live in ./rules.ts; this file holds only the shape.
  */
 import { z } from 'zod';
+import { ConnectionSchema } from '../connection/settings.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 const DURATION_HINT = 'expected a duration such as 500ms, 10s, 5m, 1h or 1d';
@@ -104,6 +105,7 @@ export const TopologySchema = z.strictObject({
   batch: Batch.default({ max_records: 5000, max_wait: 500 }),
   topics: TopicSettings.default({ config: {} }),
   transaction_timeout: Duration.default(60_000).describe('Kafka transaction.timeout.ms for the task producers'),
+  connection: ConnectionSchema.optional(),
 });
 
 /** The topology as written (durations as text). */
