@@ -108,7 +108,9 @@ export function resolveSecurity(c: ConnectionInput): Security {
   if (sasl) {
     const p = ['kafka', 'sasl'];
     if (sasl.mechanism === 'oauthbearer') {
-      kafkaSasl = { mechanism: 'oauthbearer', token: tokenProvider({ token: value(sasl, 'token', p), tokenFile: sasl.token_file, command: sasl.token_command }) };
+      registerSecret(sasl.token);
+      // the file is read at each login (tokens rotate), not here
+      kafkaSasl = { mechanism: 'oauthbearer', token: tokenProvider({ token: sasl.token, tokenFile: sasl.token_file, command: sasl.token_command }) };
     } else {
       const password = value(sasl, 'password', p);
       if (!sasl.username || password === undefined) throw invalid(`SASL ${sasl.mechanism.toUpperCase()} needs SLUICE_KAFKA_SASL_USERNAME and SLUICE_KAFKA_SASL_PASSWORD (or SLUICE_KAFKA_SASL_PASSWORD_FILE)`);

@@ -74,7 +74,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     if (spec.dedup) {
       if (!endpoints.redisUrl) throw new SluiceError('BAD_ARGUMENT', `${topology.file}: dedup needs Redis: set REDIS_URL`);
       const redis = redisClient(endpoints);
-      closers.push(() => redis.quit());
+      // QUIT waits for a connection that a refused password or certificate never makes
+      closers.push(async () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()));
       await checkRedis(redis, endpoints);
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
