@@ -21,6 +21,14 @@ export const ErrorCodes = {
   BAD_ARGUMENT: { domain: 'user', retriable: false },
   PORT_IN_USE: { domain: 'user', retriable: false },
   SINK_PATH_UNWRITABLE: { domain: 'user', retriable: false },
+  // user: a connection setting is wrong (README, Production); waiting would not fix it.
+  CONNECTION_CONFIG_INVALID: { domain: 'user', retriable: false },
+  KAFKA_AUTH_FAILED: { domain: 'user', retriable: false },
+  KAFKA_TLS_FAILED: { domain: 'user', retriable: false },
+  REGISTRY_AUTH_FAILED: { domain: 'user', retriable: false },
+  REGISTRY_TLS_FAILED: { domain: 'user', retriable: false },
+  REDIS_AUTH_FAILED: { domain: 'user', retriable: false },
+  REDIS_TLS_FAILED: { domain: 'user', retriable: false },
   // external: a service sluice depends on failed; retry with backoff.
   KAFKA_UNAVAILABLE: { domain: 'external', retriable: true },
   REGISTRY_UNAVAILABLE: { domain: 'external', retriable: true },

@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
-import { registryEndpoint } from '../decode/registry-endpoint.js';
+import { logLevel } from 'kafkajs';
+import { kafkaClient, schemaSource } from '../connection/clients.js';
 import { startReplica } from '../runtime/replica.js';
 import { stackUp } from '../stack/up.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -27,7 +26,7 @@ export async function demoCommand(file: string, opts: { count: string }): Promis
   for (const [k, v] of Object.entries(stack.env)) process.env[k] ??= v;
   const topology = await loadTopology(file);
   const { spec } = topology;
-  const endpoints = cliEndpoints(spec.dedup !== undefined);
+  const endpoints = cliEndpoints(spec.dedup !== undefined, { topology: spec.connection });
 
   say(`== 2/4 producing ${opts.count} page views to ${spec.source.topic} (2% duplicates, 1% late, 0.5% malformed)`);
   // event times end around now, so the windows printed below are recent ones
@@ -42,11 +41,10 @@ export async function demoCommand(file: string, opts: { count: string }): Promis
   const output = spec.sinks.topic?.name;
   let printed = 0;
   let last = Date.now();
-  const kafka = new Kafka({ clientId: 'sluice-demo-reader', brokers: endpoints.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(endpoints, { clientId: 'sluice-demo-reader', logLevel: logLevel.NOTHING });
   const reader = kafka.consumer({ groupId: `sluice-demo-reader-${randomUUID().slice(0, 8)}`, readUncommitted: false });
   if (output) {
-    const { base, auth } = registryEndpoint(endpoints.registryUrl);
-    const registry = new SchemaRegistry({ host: base, ...(auth ? { auth } : {}) });
+    const registry = schemaSource(endpoints).client;
     const metrics = Object.keys(spec.aggregate.metrics);
     await reader.connect();
     await reader.subscribe({ topic: output, fromBeginning: true });

@@ -1,14 +1,31 @@
-/** Service endpoints for the CLI: environment variables, else the local stack's env file. */
+/**
+ * Service endpoints and connection settings for the CLI. Lowest to highest: the local stack's env
+ * file (addresses only), the topology's `connection:` block, the connection file
+ * (--connection or SLUICE_CONNECTION_FILE), environment variables (README, Production).
+ */
+import type { Endpoints } from '../connection/clients.js';
+import { connectionFromEnv, connectionFromFile, mergeConnections, resolveSecurity } from '../connection/resolve.js';
+import type { ConnectionInput } from '../connection/settings.js';
 import { SluiceError } from '../errors.js';
-import type { Endpoints } from '../runtime/replica.js';
-import { loadStackEnv, type StackEnvKey } from '../stack/env-file.js';
+import { stackDirOf } from '../stack/config.js';
+import { readEnvFile } from '../stack/env-file.js';
 
-export function cliEndpoints(needRedis: boolean): Endpoints {
-  const env = loadStackEnv();
-  const needed: StackEnvKey[] = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', ...(needRedis ? (['REDIS_URL'] as const) : [])];
-  const missing = needed.filter((k) => !env[k]);
+export interface CliConnectionOptions { topology?: ConnectionInput; file?: string; env?: NodeJS.ProcessEnv }
+
+export function cliEndpoints(needRedis: boolean, opts: CliConnectionOptions = {}): Endpoints {
+  const env = opts.env ?? process.env;
+  const stack = readEnvFile(stackDirOf(undefined, env));
+  const fromStack: ConnectionInput = {
+    ...(stack.KAFKA_BROKERS ? { kafka: { brokers: stack.KAFKA_BROKERS.split(',') } } : {}),
+    ...(stack.SCHEMA_REGISTRY_URL ? { registry: { url: stack.SCHEMA_REGISTRY_URL } } : {}),
+    ...(stack.REDIS_URL ? { redis: { url: stack.REDIS_URL } } : {}),
+  };
+  const file = opts.file ?? (env.SLUICE_CONNECTION_FILE || undefined);
+  const c = mergeConnections(fromStack, opts.topology, file ? connectionFromFile(file) : undefined, connectionFromEnv(env));
+  const brokers = typeof c.kafka?.brokers === 'string' ? c.kafka.brokers.split(',') : c.kafka?.brokers;
+  const missing = [!brokers && 'KAFKA_BROKERS', !c.registry?.url && 'SCHEMA_REGISTRY_URL', needRedis && !c.redis?.url && 'REDIS_URL'].filter((m): m is string => !!m);
   if (missing.length > 0) {
-    throw new SluiceError('BAD_ARGUMENT', `${missing.join(', ')} not set: export ${missing.length > 1 ? 'them' : 'it'}, or run \`npm run stack:up\` to start a local stack (its endpoints are then read from .stack/stack.env)`);
+    throw new SluiceError('BAD_ARGUMENT', `${missing.join(', ')} not set: export ${missing.length > 1 ? 'them' : 'it'} (or set them in a connection: block), or run \`npm run stack:up\` to start a local stack (its endpoints are then read from .stack/stack.env)`);
   }
-  return { brokers: env.KAFKA_BROKERS!.split(','), registryUrl: env.SCHEMA_REGISTRY_URL!, redisUrl: env.REDIS_URL };
+  return { brokers: brokers!, registryUrl: c.registry!.url!, redisUrl: c.redis?.url, security: resolveSecurity(c) };
 }

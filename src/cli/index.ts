@@ -24,6 +24,9 @@ function duration(value: string): number {
   return ms;
 }
 
+// the file's name only: the settings in it (and in SLUICE_KAFKA_*, SLUICE_REGISTRY_*, SLUICE_REDIS_*) never show in --help
+const connectionOption = () => new Option('--connection <file>', 'connection settings file (Kafka TLS/SASL, registry and Redis credentials; README, Production); environment variables win over it').env('SLUICE_CONNECTION_FILE');
+
 const program = new Command('sluice')
   .description('Streaming micro-batch processor on Kafka: decode, dedup, window, publish exactly once.')
   .version(version)
@@ -51,6 +54,8 @@ program
   .description('Run one replica of a topology; replicas of one topology share the partitions')
   .argument('<topology>', 'topology YAML file')
   .addOption(new Option('--port <port>', 'HTTP port for /metrics, /healthz, /readyz (default 9464, the next free one if taken; 0: any free port)').argParser(port))
+  .addOption(new Option('--host <address>', 'address the HTTP port binds to: 0.0.0.0 all IPv4 interfaces, 127.0.0.1 this host only, :: all IPv6 (and IPv4) ones').env('SLUICE_METRICS_HOST').default('0.0.0.0'))
+  .addOption(connectionOption())
   .addOption(new Option('--state-dir <dir>', 'folder for the DuckDB file of open-window state (default: in memory; state is rebuilt from Kafka on restart either way)'))
   .addOption(new Option('--memory-limit <size>', 'DuckDB memory limit for open-window state (e.g. 512MB, 4GB); past it DuckDB spills to --spill-dir').default('1GB').env('SLUICE_MEMORY_LIMIT'))
   .addOption(new Option('--spill-dir <dir>', 'folder DuckDB spills to past the memory limit (default: <state-dir>/spill, else a folder in the OS temp dir; emptied on exit)').env('SLUICE_SPILL_DIR'))
@@ -84,6 +89,7 @@ program
   .option('--partitions <n>', 'partitions of the source topic when it is created (default 6)')
   .option('--start-ts <time>', 'event time of the first event: epoch ms or ISO-8601 (default: 5 minutes ago)')
   .option('--step <ms>', 'mean event-time advance per event (default: 1000/rate, 1 ms at max rate)')
+  .addOption(connectionOption())
   .action(async (file: string, opts: import('./produce.js').ProduceOptions) => {
     const { produceCommand } = await import('./produce.js');
     await produceCommand(file, opts);

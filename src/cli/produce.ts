@@ -4,8 +4,9 @@
  * stderr and a summary line on stdout. prepareSource and sendGenerated are shared with the test
  * helper test/support/input.ts.
  */
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
-import { SchemaSource } from '../decode/registry.js';
+import { Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
+import { kafkaClient, schemaSource } from '../connection/clients.js';
+import type { SchemaSource } from '../decode/registry.js';
 import { SluiceError } from '../errors.js';
 import { checkShares, parseCount, parseRate, parseShare, parseTimestamp } from '../gen/args.js';
 import { generate, incompatibleSchema, type GeneratedMessage, type GeneratorOptions } from '../gen/generator.js';
@@ -26,6 +27,8 @@ export interface ProduceOptions {
   partitions?: string;
   startTs?: string;
   step?: string;
+  /** A connection file (README, Production); SLUICE_CONNECTION_FILE otherwise. */
+  connection?: string;
 }
 
 export interface ProducedMessage extends GeneratedMessage {
@@ -49,9 +52,9 @@ export async function produceCommand(file: string, opts: ProduceOptions): Promis
 
   const topology = await loadTopology(file, { checkSql: false });
   const { spec } = topology;
-  const endpoints = cliEndpoints(false);
-  const kafka = new Kafka({ clientId: `sluice-produce-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.NOTHING }); // its retried errors ("coordinator is loading") are noise; real ones are thrown
-  const registry = new SchemaSource(endpoints.registryUrl);
+  const endpoints = cliEndpoints(false, { topology: spec.connection, file: opts.connection });
+  const kafka = kafkaClient(endpoints, { clientId: `sluice-produce-${spec.name}`, logLevel: logLevel.NOTHING }); // its retried errors ("coordinator is loading") are noise; real ones are thrown
+  const registry = schemaSource(endpoints);
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
   const roles = rolesFromTopology(spec, topology.valueSchema);

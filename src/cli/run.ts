@@ -8,7 +8,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadTopology } from '../topology/loader.js';
 import { cliEndpoints } from './endpoints.js';
 
-export interface RunOptions { port?: number; stateDir?: string; startupTimeout?: number; memoryLimit?: string; spillDir?: string }
+export interface RunOptions { port?: number; host?: string; stateDir?: string; startupTimeout?: number; memoryLimit?: string; spillDir?: string; connection?: string }
 
 export async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const log = createLogger();
@@ -38,6 +38,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<void> 
   process.on('SIGINT', onSignal);
 
   const topology = await loadTopology(file);
-  replica = await startReplica(topology, cliEndpoints(topology.spec.dedup !== undefined), { port: opts.port, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, memoryLimit: opts.memoryLimit, spillDir: opts.spillDir, log });
+  const endpoints = cliEndpoints(topology.spec.dedup !== undefined, { topology: topology.spec.connection, file: opts.connection });
+  replica = await startReplica(topology, endpoints, { port: opts.port, host: opts.host, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, memoryLimit: opts.memoryLimit, spillDir: opts.spillDir, log });
   if (stopping) await stop();
 }

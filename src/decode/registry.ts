@@ -6,6 +6,9 @@
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { tlsFailure } from '../connection/failures.js';
+import { agentFetch, tlsAgent } from '../connection/http.js';
+import type { RegistrySecurity } from '../connection/types.js';
 import { isSluiceError, SluiceError } from '../errors.js';
 import { registryEndpoint } from './registry-endpoint.js';
 
@@ -18,6 +21,8 @@ export interface SchemaSourceOptions {
   compatibility?: keyof typeof COMPATIBILITY;
   /** The fetch used for schema lookups (tests count requests with it). */
   fetch?: typeof fetch;
+  /** Credentials and TLS beyond the URL's (src/connection). */
+  security?: RegistrySecurity;
 }
 
 // Confluent's "Schema not found" error code; Apicurio's ccompat API answers it too. A 404 without
@@ -32,20 +37,56 @@ export class SchemaSource {
   private readonly authHeaders: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
-  private readonly client: SchemaRegistry;
+  /** The registry client itself (decoding in the demo and tests), with the same credentials and TLS. */
+  readonly client: SchemaRegistry;
   private readonly compatibility: COMPATIBILITY;
   private readonly types = new Map<number, Promise<Type>>();
   private readonly closing = new AbortController();
+  private readonly caGiven: boolean;
 
   /** `url` may hold credentials (`http://user:pw@host/…`): they are sent as a Basic Authorization header, never printed. */
   constructor(url: string, opts: SchemaSourceOptions = {}) {
-    const endpoint = registryEndpoint(url);
+    const endpoint = registryEndpoint(url, opts.security);
     this.base = endpoint.base;
     this.authHeaders = endpoint.headers;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.fetchFn = opts.fetch ?? fetch;
+    const tls = opts.security?.tls;
+    const agent = tls && this.base.startsWith('https:') ? tlsAgent(tls) : undefined;
+    this.caGiven = tls?.ca !== undefined;
+    this.fetchFn = opts.fetch ?? (agent ? agentFetch(agent) : fetch);
     this.compatibility = COMPATIBILITY[opts.compatibility ?? 'BACKWARD'];
-    this.client = new SchemaRegistry({ host: this.base, ...(endpoint.auth ? { auth: endpoint.auth } : {}), retry: { retries: opts.retries ?? 3 } });
+    // a bearer token travels as a header a middleware adds (mappersmith has Basic auth only)
+    const bearer = !endpoint.auth && endpoint.headers.authorization ? { middlewares: [headerMiddleware(endpoint.headers)] } : {};
+    this.client = new SchemaRegistry({ host: this.base, ...(endpoint.auth ? { auth: endpoint.auth } : {}), retry: { retries: opts.retries ?? 3 }, ...(agent ? { agent } : {}), ...bearer });
+  }
+
+  /**
+   * One request that needs the credentials (GET /config): at startup it tells a wrong password or
+   * certificate (REGISTRY_AUTH_FAILED / REGISTRY_TLS_FAILED, not retriable) from an outage.
+   */
+  async check(): Promise<void> {
+    const url = `${this.base}/config`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders }, signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]) });
+      await res.text();
+    } catch (e) {
+      throw this.failure(`GET ${url} failed: ${reason(e)}`, e);
+    }
+    if (res.status === 401 || res.status === 403) throw this.authFailed(res.status);
+    if (res.status >= 500) throw unavailable(`GET ${url} answered ${res.status}`);
+  }
+
+  private authFailed(status: number): SluiceError {
+    const how = this.authHeaders.authorization?.startsWith('Bearer') ? 'the token in SLUICE_REGISTRY_TOKEN (or _FILE)'
+      : this.authHeaders.authorization ? 'SLUICE_REGISTRY_USERNAME and SLUICE_REGISTRY_PASSWORD (or _FILE, or user:password@ in SCHEMA_REGISTRY_URL)'
+      : 'credentials: none are set (SLUICE_REGISTRY_USERNAME and SLUICE_REGISTRY_PASSWORD, or SLUICE_REGISTRY_TOKEN)';
+    return new SluiceError('REGISTRY_AUTH_FAILED', `the schema registry at ${this.base} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: check ${how}`, { status });
+  }
+
+  /** REGISTRY_TLS_FAILED for a TLS failure, else REGISTRY_UNAVAILABLE (an outage). */
+  private failure(message: string, e: unknown): SluiceError {
+    return tlsFailure(e, 'the schema registry', this.base, this.caGiven) ?? unavailable(message, e);
   }
 
   /** The writer type of schema `id`; rejects with UNKNOWN_SCHEMA_ID, SCHEMA_INCOMPATIBLE or REGISTRY_UNAVAILABLE. */
@@ -72,17 +113,15 @@ export class SchemaSource {
       res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders }, signal });
       body = await res.text();
     } catch (e) {
-      throw unavailable(`GET ${url} failed: ${reason(e)}`, e);
+      throw this.failure(`GET ${url} failed: ${reason(e)}`, e);
     }
+    if (res.status === 401 || res.status === 403) throw this.authFailed(res.status);
     const json = parseJson(body);
     if (res.status === 404 && json?.error_code === SCHEMA_NOT_FOUND) {
       throw new SluiceError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry (${String(json.message ?? 'not found')})`, { schemaId: id });
     }
     if (!res.ok || json === undefined || typeof json.schema !== 'string') {
-      const hint =
-        res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)'
-        : res.status === 401 || res.status === 403 ? ' (check the user and password in SCHEMA_REGISTRY_URL, http://user:password@host/…; sent as Basic auth)'
-        : '';
+      const hint = res.status === 404 ? ' (is SCHEMA_REGISTRY_URL the Confluent-compatible base URL?)' : '';
       throw unavailable(`GET ${url} answered ${res.status}${hint}: ${body.slice(0, 200)}`);
     }
     return toAvroType(id, json);
@@ -122,7 +161,9 @@ export class SchemaSource {
     try {
       return (await Promise.race([call, timeout])).id;
     } catch (e) {
-      throw registerError(subject, e, this.base);
+      const status = (e as { status?: unknown } | null)?.status;
+      if (status === 401 || status === 403) throw this.authFailed(status);
+      throw tlsFailure(e, 'the schema registry', this.base, this.caGiven) ?? registerError(subject, e, this.base);
     } finally {
       clearTimeout(timer);
       call.catch(() => {}); // a late rejection after the timeout is already reported
@@ -141,11 +182,13 @@ export class SchemaSource {
     try {
       const current = await this.fetchFn(url, { headers, signal: signal() });
       await current.text();
+      if (current.status === 401 || current.status === 403) throw this.authFailed(current.status);
       if (current.status !== 404) return;
       const res = await this.fetchFn(url, { method: 'PUT', headers, body: JSON.stringify({ compatibility: this.compatibility }), signal: signal() });
       await res.text(); // 409: a concurrent replica set it first
     } catch (e) {
-      throw unavailable(`PUT ${url} failed: ${reason(e)}`, e);
+      if (isSluiceError(e)) throw e;
+      throw this.failure(`PUT ${url} failed: ${reason(e)}`, e);
     }
   }
 
@@ -162,7 +205,7 @@ export class SchemaSource {
       const json = parseJson(await res.text());
       return res.ok && typeof json?.id === 'number' ? json.id : undefined;
     } catch (e) {
-      throw unavailable(`POST ${url} failed: ${reason(e)}`, e);
+      throw this.failure(`POST ${url} failed: ${reason(e)}`, e);
     }
   }
 
@@ -205,6 +248,12 @@ function registerError(subject: string, e: unknown, base: string): SluiceError {
   }
   return unavailable(`registering subject ${subject} at ${base} failed: ${reason(e)}; check SCHEMA_REGISTRY_URL (the Confluent-compatible base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7 for Apicurio)`, e);
 }
+
+// the client's own mappersmith typing (the package's ESM and CJS declarations differ)
+type Middleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+const headerMiddleware = (headers: Record<string, string>): Middleware => () => ({
+  prepareRequest: (next) => next().then((req) => req.enhance({ headers })),
+});
 
 const unavailable = (message: string, cause?: unknown): SluiceError =>
   new SluiceError('REGISTRY_UNAVAILABLE', message, {}, { cause });

@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { SchemaSource } from '../decode/registry.js';
-import { createRedis, DedupStore } from '../dedup/redis-store.js';
+import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
+import { DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
 import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
 import { Source } from '../source/consumer.js';
@@ -24,9 +24,11 @@ import { KafkaLog } from './kafka-log.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
 import { ensureTopics, maxMessageBytes, partitionCount, sourcePartitions } from './topics.js';
 
-export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
+export type { Endpoints };
 export interface ReplicaOptions {
   port?: number;
+  /** Address /metrics and the health endpoints bind to (default 0.0.0.0: all interfaces). */
+  host?: string;
   stateDir?: string;
   log: Logger;
   /** DuckDB memory limit for open-window state (default 1GB); past it DuckDB spills to `spillDir`. */
@@ -60,24 +62,28 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     metrics.windowSize((spec.window.type === 'session' ? spec.window.gap : spec.window.size) / 1000);
     let source: Source | undefined;
     // first, so /healthz answers (and /readyz says not yet) while startup waits for the services
-    const health = await startHealthServer({ port: opts.port, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });
+    const health = await startHealthServer({ port: opts.port, host: opts.host, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });
     closers.push(() => health.close());
-    const wait: StartupWait = { metrics, log, signal: abort.signal, giveUpAfterMs: opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, brokers: endpoints.brokers };
+    const wait: StartupWait = { metrics, log, signal: abort.signal, giveUpAfterMs: opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, brokers: endpoints.brokers, kafkaSecurity: endpoints.security?.kafka };
 
     const kafkaLog = new KafkaLog(log, metrics);
-    const kafka = new Kafka({ clientId: `sluice-${spec.name}`, brokers: endpoints.brokers, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
+    const kafka = kafkaClient(endpoints, { clientId: `sluice-${spec.name}`, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
     const admin = kafka.admin();
     closers.push(() => admin.disconnect());
     await kafkaStep(wait, () => admin.connect());
     const partitions = await kafkaStep(wait, () => sourcePartitions(admin, topology));
 
-    const schemas = new SchemaSource(endpoints.registryUrl);
+    const schemas = schemaSource(endpoints);
     closers.push(async () => schemas.close?.());
+    // a wrong password or certificate stops the start (exit 2); an unreachable registry is waited for
+    await registryStep(wait, () => schemas.check());
     let dedup: DedupStore | undefined;
     if (spec.dedup) {
       if (!endpoints.redisUrl) throw new SluiceError('BAD_ARGUMENT', `${topology.file}: dedup needs Redis: set REDIS_URL`);
-      const redis = createRedis(endpoints.redisUrl);
-      closers.push(() => redis.quit());
+      const redis = redisClient(endpoints);
+      // QUIT waits for a connection that a refused password or certificate never makes
+      closers.push(async () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()));
+      await checkRedis(redis, endpoints);
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
 

@@ -4,16 +4,18 @@
  * "The coordinator is loading" (see docs/local-stack.md).
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Partitioners, logLevel, type Kafka } from 'kafkajs';
+import { kafkaClient } from '../connection/clients.js';
+import type { KafkaSecurity } from '../connection/types.js';
 
 const PROBE_TOPIC = 'sluice-stack-probe';
 
-const client = (brokers: string[], retries: number): Kafka =>
-  new Kafka({ clientId: 'sluice-stack', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries, initialRetryTime: 200 } });
+const client = (brokers: string[], retries: number, security?: KafkaSecurity): Kafka =>
+  kafkaClient({ brokers, security: { kafka: security } }, { clientId: 'sluice-stack', logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries, initialRetryTime: 200 } });
 
 /** True when a broker at `brokers` answers a metadata request within a few seconds. */
-export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
-  const admin = client(brokers, 1).admin();
+export async function kafkaAnswers(brokers: string[], security?: KafkaSecurity): Promise<boolean> {
+  const admin = client(brokers, 1, security).admin();
   try {
     await admin.connect();
     await admin.describeCluster();
@@ -70,8 +72,8 @@ async function probeOnce(kafka: Kafka): Promise<void> {
  * Joins a consumer group and commits a transaction with sendOffsets, retrying whole attempts:
  * right after start the coordinators answer NOT_COORDINATOR / "loading" for a while.
  */
-export async function probeKafka(brokers: string[], timeoutMs = 90_000, onRetry?: (why: string) => void): Promise<void> {
-  const kafka = client(brokers, 5);
+export async function probeKafka(brokers: string[], timeoutMs = 90_000, onRetry?: (why: string) => void, security?: KafkaSecurity): Promise<void> {
+  const kafka = client(brokers, 5, security);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

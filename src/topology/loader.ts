@@ -55,7 +55,9 @@ export async function loadTopology(file: string, options: LoadOptions = {}): Pro
     throw new TopologyError(issues);
   };
   const issueAt = (node: Node | null, path: Path, message: string, got?: unknown): void => {
-    issues.push({ file, ...positionOf(node, lines), path: dotted(path), message, ...(got === undefined ? {} : { got }) });
+    // connection settings may be secrets: their values are never echoed
+    const shown = got === undefined || path[0] === 'connection' ? {} : { got };
+    issues.push({ file, ...positionOf(node, lines), path: dotted(path), message, ...shown });
   };
 
   // 1. YAML syntax: nothing else is meaningful when the file does not parse

@@ -4,6 +4,7 @@
  * live in ./rules.ts; this file holds only the shape.
  */
 import { z } from 'zod';
+import { ConnectionSchema } from '../connection/settings.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 /** A key must leave room for its row in one Kafka message of the broker's default 1 MB limit. */
@@ -118,6 +119,7 @@ export const TopologySchema = z.strictObject({
   batch: Batch.default({ max_records: 5000, max_wait: 500 }),
   topics: TopicSettings.default({ config: {} }),
   transaction_timeout: Duration.default(60_000).describe('Kafka transaction.timeout.ms for the task producers'),
+  connection: ConnectionSchema.optional(),
 });
 
 /** The topology as written (durations as text). */

@@ -74,6 +74,14 @@ describe('health server endpoints', () => {
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('binds to the address it is given (--host / SLUICE_METRICS_HOST), and only there', async () => {
+    const server = await start({ port: 0, host: '127.0.0.1' });
+    expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+    const { networkInterfaces } = await import('node:os');
+    const other = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (other) await expect(fetch(`http://${other.address}:${server.port}/healthz`)).rejects.toThrow();
+  });
+
   it('answers 503 when the ready callback throws', async () => {
     const { port } = await start({ port: 0, ready: () => { throw new Error('boom'); } });
     expect((await fetch(`http://${HOST}:${port}/readyz`)).status).toBe(503);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, redactUrl } from '../../../src/telemetry/redact.js';
+import { redactText, redactUrl, registerSecret } from '../../../src/telemetry/redact.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -22,5 +22,13 @@ describe('redactText', () => {
     expect(redactText('GET http://a:one@h1/x failed; REDIS_URL=redis://:two@h2:6379 (see http://h3/?q=a:b@c)')).toBe(
       'GET http://a:***@h1/x failed; REDIS_URL=redis://:***@h2:6379 (see http://h3/?q=a:b@c)',
     );
+  });
+});
+
+describe('registerSecret', () => {
+  it('masks a registered secret wherever it appears, and ignores values too short to be one', () => {
+    registerSecret('tok-3f9a2b\n');
+    registerSecret('ab');
+    expect(redactText('bearer tok-3f9a2b failed; again tok-3f9a2b; ab stays')).toBe('bearer *** failed; again ***; ab stays');
   });
 });
