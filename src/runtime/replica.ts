@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { SchemaSource } from '../decode/registry.js';
 import { createRedis, DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
-import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
+import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
+import { metered } from '../sink/storage/metered.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -20,10 +21,17 @@ import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
 import type { ReplicaContext } from './context.js';
 import { KafkaLog } from './kafka-log.js';
+import { withDependency } from './outage.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
 import { ensureTopics, maxMessageBytes, partitionCount, sourcePartitions } from './topics.js';
 
-export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string }
+export interface Endpoints {
+  brokers: string[];
+  registryUrl: string;
+  redisUrl?: string;
+  /** Variables a bucket's settings come from (SLUICE_S3_*, AWS_*; default process.env). */
+  storageEnv?: NodeJS.ProcessEnv;
+}
 export interface ReplicaOptions {
   port?: number;
   stateDir?: string;
@@ -74,11 +82,20 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
 
+    // the Parquet storage before DuckDB: its local spool is the one folder DuckDB may write;
+    // wrong credentials fail here (exit 2), an unreachable bucket is waited for like Kafka
+    const opened = await sinkStorage(topology, { spoolBase: opts.stateDir, env: endpoints.storageEnv });
+    const storage = opened && metered(opened, metrics);
+    if (storage) {
+      closers.push(() => storage.close());
+      await withDependency(wait, 'storage', () => storage.check(), { giveUpAfterMs: wait.giveUpAfterMs });
+    }
+
     // one file per process: replicas sharing a state dir must not share DuckDB's lock; the state is
     // rebuilt from Kafka at every start, so the file never outlives its process
     const duckFile = opts.stateDir ? join(opts.stateDir, `${spec.name}-${process.pid}.duckdb`) : ':memory:';
-    // metric SQL runs sandboxed: no file but the sinks' staging folders, no network
-    const duck = await DuckState.open(duckFile, { allowedDirectories: sinkDirectories(topology) });
+    // metric SQL runs sandboxed: no file but the Parquet spool, no network
+    const duck = await DuckState.open(duckFile, { allowedDirectories: storage ? [storage.spool] : [] });
     closers.push(async () => {
       await duck.close();
       if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });
@@ -94,7 +111,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
-    ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) }));
+    ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
       groupId: spec.source.group,
