@@ -113,7 +113,10 @@ async function setupS3(): Promise<(() => Promise<void>) | undefined> {
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
   const stopS3 = await setupS3();
-  const services = await setupServices(project);
+  const services = await setupServices(project).catch(async (e: unknown) => {
+    await stopS3?.();
+    throw e;
+  });
   return async () => {
     await services?.();
     await stopS3?.();
