@@ -9,7 +9,6 @@ import { isAlive } from '../../stack/processes.js';
 import type { StorageBackend } from '../../telemetry/metrics.js';
 import { localStorage } from './local.js';
 import { s3Settings } from './s3-settings.js';
-import { s3Storage } from './s3.js';
 import type { ObjectStorage } from './types.js';
 
 export interface StorageOptions {
@@ -35,6 +34,8 @@ const backends: Record<StorageBackend, Backend> = {
     matches: (path) => path.startsWith('s3://'),
     async open(path, o) {
       const settings = s3Settings(path, o.field, o.env ?? process.env);
+      // the AWS SDK loads only for a bucket (on Node 20 it warns once that later releases need 22)
+      const { s3Storage } = await import('./s3.js');
       return s3Storage(settings, { spool: await spoolFolder(o), field: o.field });
     },
   },
