@@ -17,7 +17,7 @@ export const envFilePath = (stackDir: string): string => join(stackDir, 'stack.e
 export function parseEnvFile(text: string): StackEnv {
   const out: StackEnv = {};
   for (const line of text.split('\n')) {
-    const m = /^\s*([A-Z_]+)=(.*)$/.exec(line);
+    const m = /^\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (m && (STACK_ENV_KEYS as readonly string[]).includes(m[1]!)) out[m[1] as StackEnvKey] = m[2]!.trim();
   }
   return out;

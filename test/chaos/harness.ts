@@ -196,7 +196,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await checkPositions(brokers, 'late', t.late, expected.late, input, t.source),
     ];
     for (const c of checks) if (!clean(c)) problems.push(`${c.output}: expected ${c.expected}, got ${c.got}, lost ${c.lost}, duplicated ${c.duplicated}, unexpected ${c.unexpected}, mismatched ${c.mismatched}`);
-    if (bucket) note(`bucket: ${(await bucket.keys('chaos/_staging/')).length} staging object(s) left (batches that never committed, younger than the zombie bound)`);
+    if (bucket) note(`bucket: ${(await bucket.keys('chaos/_staging/')).length} object(s) left under _staging/: batches whose commit never completed, removed by a later recovery once older than twice the transaction timeout`);
     for (const kind of required) if (!faults.some((f) => f.kind === kind)) problems.push(`fault never injected: ${kind}`);
     if (faults.filter((f) => f.kind === 'SIGKILL (random)').length < o.randomKills) problems.push(`fewer than ${o.randomKills} random SIGKILLs`);
     for (const i of sup.instances) {

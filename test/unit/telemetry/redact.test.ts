@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, redactUrl } from '../../../src/telemetry/redact.js';
+import { redactSecrets, redactText, redactUrl } from '../../../src/telemetry/redact.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -22,5 +22,12 @@ describe('redactText', () => {
     expect(redactText('GET http://a:one@h1/x failed; REDIS_URL=redis://:two@h2:6379 (see http://h3/?q=a:b@c)')).toBe(
       'GET http://a:***@h1/x failed; REDIS_URL=redis://:***@h2:6379 (see http://h3/?q=a:b@c)',
     );
+  });
+});
+
+describe('redactSecrets', () => {
+  it('masks secret keys, passwords and tokens, keeps endpoints and key ids', () => {
+    expect(redactSecrets({ SLUICE_S3_ENDPOINT: 'http://127.0.0.1:18090', SLUICE_S3_ACCESS_KEY_ID: 'sluice', SLUICE_S3_SECRET_ACCESS_KEY: 's3cr3t', SLUICE_S3_SESSION_TOKEN: 't', PG_PASSWORD: 'p' }))
+      .toEqual({ SLUICE_S3_ENDPOINT: 'http://127.0.0.1:18090', SLUICE_S3_ACCESS_KEY_ID: 'sluice', SLUICE_S3_SECRET_ACCESS_KEY: '***', SLUICE_S3_SESSION_TOKEN: '***', PG_PASSWORD: '***' });
   });
 });
