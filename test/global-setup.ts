@@ -3,7 +3,8 @@
  * Redis, and exports KAFKA_BROKERS / SCHEMA_REGISTRY_URL / REDIS_URL to the test workers
  * (vitest copies process.env into each worker it starts after this setup).
  * Order: the variables themselves → the live endpoints of `npm run stack:up` → Docker
- * (testcontainers) → the local stack, stopped again in teardown.
+ * (testcontainers) → the local stack, stopped again in teardown. The S3 server of the bucket-sink
+ * tests is found or started on its own (setupS3), whichever way the other three came.
  */
 import type { StartedTestContainer } from 'testcontainers';
 import type {} from 'vitest';
