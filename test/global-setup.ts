@@ -3,12 +3,14 @@
  * Redis, and exports KAFKA_BROKERS / SCHEMA_REGISTRY_URL / REDIS_URL to the test workers
  * (vitest copies process.env into each worker it starts after this setup).
  * Order: the variables themselves → the live endpoints of `npm run stack:up` → Docker
- * (testcontainers) → the local stack, stopped again in teardown.
+ * (testcontainers) → the local stack, stopped again in teardown. The S3 server of the bucket-sink
+ * tests is found or started on its own (setupS3), whichever way the other three came.
  */
 import type { StartedTestContainer } from 'testcontainers';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { type StackEnv, allAnswer, loadStackEnv, probeKafka, stackDown, stackUp } from '../src/stack/index.js';
+import { S3_ENV_KEYS } from '../src/stack/env-file.js';
+import { type StackEnv, allAnswer, loadStackEnv, probeKafka, serviceAnswers, stackDown, stackUp } from '../src/stack/index.js';
 import { redactText } from '../src/telemetry/redact.js';
 
 declare module 'vitest' {
@@ -88,7 +90,41 @@ async function startContainers(): Promise<{ env: StackEnv; stop: () => Promise<v
   return { env, stop };
 }
 
+/**
+ * The S3 server of the bucket-sink tests: SLUICE_S3_ENDPOINT (with its SLUICE_S3_* keys), else the
+ * local stack's S3Proxy when it runs, else one started for this run (Java 17+) and stopped after.
+ */
+async function setupS3(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.SLUICE_S3_ENDPOINT) {
+    say(`SLUICE_S3_ENDPOINT=${process.env.SLUICE_S3_ENDPOINT} (from the environment)`);
+    return undefined;
+  }
+  const fromFile = loadStackEnv();
+  if (fromFile.SLUICE_S3_ENDPOINT && (await serviceAnswers('s3', fromFile.SLUICE_S3_ENDPOINT))) {
+    for (const k of S3_ENV_KEYS) if (fromFile[k]) process.env[k] = fromFile[k];
+    say(`SLUICE_S3_ENDPOINT=${fromFile.SLUICE_S3_ENDPOINT} (the running local stack)`);
+    return undefined;
+  }
+  const log = (line: string): void => say(line);
+  const up = await stackUp({ services: ['s3'], log });
+  for (const k of S3_ENV_KEYS) if (up.env[k]) process.env[k] = up.env[k];
+  say(`SLUICE_S3_ENDPOINT=${up.env.SLUICE_S3_ENDPOINT} (S3Proxy started for this run)`);
+  return up.started.length > 0 ? async () => void (await stackDown({ services: up.started, log })) : undefined;
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+  const stopS3 = await setupS3();
+  const services = await setupServices(project).catch(async (e: unknown) => {
+    await stopS3?.();
+    throw e;
+  });
+  return async () => {
+    await services?.();
+    await stopS3?.();
+  };
+}
+
+async function setupServices(project: TestProject): Promise<(() => Promise<void>) | void> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL } = process.env;
   if (KAFKA_BROKERS && SCHEMA_REGISTRY_URL && REDIS_URL) {
@@ -111,7 +147,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   say('no Docker engine: starting the local stack (src/stack)');
   const log = (line: string): void => say(line);
-  const up = await stackUp({ log });
+  const up = await stackUp({ services: ['kafka', 'registry', 'redis'], log });
   exportEnv(up.env, project);
   return async () => {
     if (up.started.length > 0) await stackDown({ services: up.started, log });

@@ -1,5 +1,6 @@
 /**
  * `sluice demo`: the main job on the local stack, end to end, in one command:
+ * `--parquet s3://bucket/prefix` puts the Parquet files in a bucket of the local S3Proxy instead.
  * stack up → topics + schemas → generated page views → one replica → every window printed as
  * its transaction commits (read back with a read_committed consumer) → stop when idle.
  */
@@ -8,6 +9,7 @@ import { resolve } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { kafkaClient, schemaSource } from '../connection/clients.js';
 import { startReplica } from '../runtime/replica.js';
+import { s3Settings } from '../sink/storage/s3-settings.js';
 import { stackUp } from '../stack/up.js';
 import { createLogger } from '../telemetry/logger.js';
 import { loadTopology } from '../topology/loader.js';
@@ -17,13 +19,29 @@ import { produceCommand } from './produce.js';
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 const num = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v));
 
-export async function demoCommand(file: string, opts: { count: string }): Promise<void> {
+/** The demo's bucket on the local S3 server, made when missing (a real bucket is made by its owner, never by sluice run). */
+async function ensureDemoBucket(path: string): Promise<void> {
+  const settings = s3Settings(path, '--parquet', process.env);
+  const [{ CreateBucketCommand, HeadBucketCommand }, { s3Client }] = await Promise.all([import('@aws-sdk/client-s3'), import('../sink/storage/s3.js')]);
+  const client = s3Client(settings);
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: settings.bucket })).catch(() => client.send(new CreateBucketCommand({ Bucket: settings.bucket })));
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function demoCommand(file: string, opts: { count: string; parquet?: string }): Promise<void> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  // the demo topology reads its Parquet path from PARQUET_PATH (topologies/page-views.yaml)
+  if (opts.parquet) process.env.PARQUET_PATH = opts.parquet;
+  const bucket = opts.parquet?.startsWith('s3://');
 
-  say('== 1/4 local stack (Kafka, schema registry, Redis)');
-  const stack = await stackUp();
+  say(`== 1/4 local stack (Kafka, schema registry, Redis${bucket ? ', S3Proxy' : ''})`);
+  const stack = await stackUp({ services: ['kafka', 'registry', 'redis', ...(bucket ? (['s3'] as const) : [])] });
   for (const [k, v] of Object.entries(stack.env)) process.env[k] ??= v;
+  if (bucket && stack.services.some((s) => s.service === 's3' && s.source !== 'env')) await ensureDemoBucket(opts.parquet!);
   const topology = await loadTopology(file);
   const { spec } = topology;
   const endpoints = cliEndpoints(spec.dedup !== undefined, { topology: spec.connection });
@@ -65,8 +83,14 @@ export async function demoCommand(file: string, opts: { count: string }): Promis
   while (Date.now() - last < 10_000 || !replica.ready()) await new Promise((r) => setTimeout(r, 500));
   await reader.disconnect();
   await replica.stop();
-  const parquet = spec.sinks.parquet ? resolve(topology.dir, spec.sinks.parquet.path) : undefined;
+  const path = spec.sinks.parquet?.path;
+  const parquet = path && !path.startsWith('s3://') ? resolve(topology.dir, path) : path;
   say(`\n${printed} windows committed. Dead letters in ${spec.dead_letter}, late events in ${spec.late}.`);
-  if (parquet) say(`Parquet: duckdb -c "SELECT page, window_start, views, latency_p95 FROM read_parquet('${parquet}/window_date=*/*.parquet') ORDER BY window_start DESC, views DESC LIMIT 10"`);
+  const query = `SELECT page, window_start, views, latency_p95 FROM read_parquet('${parquet?.replace(/\/$/, '')}/window_date=*/*.parquet') ORDER BY window_start DESC, views DESC LIMIT 10`;
+  if (parquet?.startsWith('s3://')) {
+    // the key pair is in .stack/stack.env; it is not printed (README, Parquet in a bucket)
+    const endpoint = new URL(process.env.SLUICE_S3_ENDPOINT ?? 'http://127.0.0.1:18090');
+    say(`Parquet in ${parquet}: with DuckDB's httpfs and the key pair of .stack/stack.env:\n  duckdb -c "CREATE SECRET (TYPE s3, KEY_ID '<SLUICE_S3_ACCESS_KEY_ID>', SECRET '<SLUICE_S3_SECRET_ACCESS_KEY>', ENDPOINT '${endpoint.host}', URL_STYLE 'path', USE_SSL ${endpoint.protocol === 'https:'}); ${query}"`);
+  } else if (parquet) say(`Parquet: duckdb -c "${query}"`);
   say('The stack keeps running for more experiments; `npm run stack:down` stops it.');
 }

@@ -8,7 +8,7 @@ import { connectionFromEnv, connectionFromFile, mergeConnections, resolveSecurit
 import type { ConnectionInput } from '../connection/settings.js';
 import { SluiceError } from '../errors.js';
 import { stackDirOf } from '../stack/config.js';
-import { readEnvFile } from '../stack/env-file.js';
+import { readEnvFile, S3_ENV_KEYS } from '../stack/env-file.js';
 
 export interface CliConnectionOptions { topology?: ConnectionInput; file?: string; env?: NodeJS.ProcessEnv }
 
@@ -27,5 +27,7 @@ export function cliEndpoints(needRedis: boolean, opts: CliConnectionOptions = {}
   if (missing.length > 0) {
     throw new SluiceError('BAD_ARGUMENT', `${missing.join(', ')} not set: export ${missing.length > 1 ? 'them' : 'it'} (or set them in a connection: block), or run \`npm run stack:up\` to start a local stack (its endpoints are then read from .stack/stack.env)`);
   }
-  return { brokers: brokers!, registryUrl: c.registry!.url!, redisUrl: c.redis?.url, security: resolveSecurity(c) };
+  // a bucket's settings: the variables, else the local stack's S3 server (only when none is named)
+  const s3 = env.SLUICE_S3_ENDPOINT ? {} : Object.fromEntries(S3_ENV_KEYS.map((k) => [k, env[k] ?? stack[k]]));
+  return { brokers: brokers!, registryUrl: c.registry!.url!, redisUrl: c.redis?.url, security: resolveSecurity(c), storageEnv: { ...env, ...s3 } };
 }

@@ -100,7 +100,8 @@ program
   .description('Bring up the local stack, feed a topology with generated events, run it and print the windows as they commit')
   .argument('[topology]', 'topology YAML file', 'topologies/page-views.yaml')
   .option('--count <n>', 'events to generate', '50000')
-  .action(async (file: string, opts: { count: string }) => {
+  .option('--parquet <path>', 'where the demo topology writes Parquet (its PARQUET_PATH): a folder, or s3://bucket/prefix for a bucket of the local S3Proxy')
+  .action(async (file: string, opts: { count: string; parquet?: string }) => {
     const { demoCommand } = await import('./demo.js');
     await demoCommand(file, opts);
   });

@@ -12,7 +12,14 @@ import { defined } from './http.js';
 import { kafkaSecurityOptions } from './kafka.js';
 import type { RedisSecurity, Security } from './types.js';
 
-export interface Endpoints { brokers: string[]; registryUrl: string; redisUrl?: string; security?: Security }
+export interface Endpoints {
+  brokers: string[];
+  registryUrl: string;
+  redisUrl?: string;
+  security?: Security;
+  /** Variables a bucket's settings come from (SLUICE_S3_*, AWS_*; default process.env). */
+  storageEnv?: NodeJS.ProcessEnv;
+}
 
 export const kafkaClient = (ep: Pick<Endpoints, 'brokers' | 'security'>, config: Omit<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>): Kafka =>
   new Kafka({ ...config, brokers: ep.brokers, ...kafkaSecurityOptions(ep.security?.kafka) });

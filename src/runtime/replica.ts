@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
 import { DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
-import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
+import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
+import { metered } from '../sink/storage/metered.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -21,6 +22,7 @@ import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
 import type { ReplicaContext } from './context.js';
 import { KafkaLog } from './kafka-log.js';
+import { withDependency } from './outage.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
 import { ensureTopics, maxMessageBytes, partitionCount, sourcePartitions } from './topics.js';
 
@@ -87,12 +89,21 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
 
+    // the Parquet storage before DuckDB: its local spool is the one folder DuckDB may write;
+    // wrong credentials fail here (exit 2), an unreachable bucket is waited for like Kafka
+    const opened = await sinkStorage(topology, { spoolBase: opts.stateDir, env: endpoints.storageEnv });
+    const storage = opened && metered(opened, metrics);
+    if (storage) {
+      closers.push(() => storage.close());
+      await withDependency(wait, 'storage', () => storage.check(), { giveUpAfterMs: wait.giveUpAfterMs });
+    }
+
     // one file per process: replicas sharing a state dir must not share DuckDB's lock; the state is
     // rebuilt from Kafka at every start, so the file never outlives its process
     const duckFile = opts.stateDir ? join(opts.stateDir, `${spec.name}-${process.pid}.duckdb`) : ':memory:';
-    // metric SQL runs sandboxed: no file but the sinks' staging folders, no network
+    // metric SQL runs sandboxed: no file but the Parquet spool, no network
     const spill = opts.spillDir ?? (opts.stateDir ? join(opts.stateDir, 'spill', `${spec.name}-${process.pid}`) : mkdtempSync(join(tmpdir(), `sluice-spill-${spec.name}-`)));
-    const duck = await DuckState.open(duckFile, { allowedDirectories: sinkDirectories(topology), memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, tempDirectory: spill });
+    const duck = await DuckState.open(duckFile, { allowedDirectories: storage ? [storage.spool] : [], memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, tempDirectory: spill });
     closers.push(async () => {
       await duck.close();
       if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });
@@ -109,7 +120,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
-    ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) }));
+    ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
       groupId: spec.source.group,

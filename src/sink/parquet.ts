@@ -1,27 +1,31 @@
 /**
- * Parquet sink, two-phase like arroyo's file sinks: DuckDB writes each closed window to
- * `<root>/_staging/<token>/` before the transaction; after the commit the files are renamed to
- * deterministic names and a manifest entry is written. Folders starting with `_` are not data:
- * a glob over `<root>/window_date=.../*.parquet` sees exactly the committed windows.
- * Contract: if staging fails the batch is aborted; publish is idempotent and recovery repeats it.
+ * Parquet sink, two-phase like arroyo's file sinks, on any storage backend (./storage/):
+ * DuckDB writes each closed window into a local spool folder and the file is stored under
+ * `_staging/<token>/` before the transaction; after the commit it is copied once to its
+ * deterministic key and a manifest entry beside it under `_manifest/`, then the staging goes.
+ * Keys starting with `_` are not data: a glob over `window_date=…/*.parquet` sees exactly the
+ * committed windows. Contract: if staging fails the batch is aborted; publish is idempotent and
+ * recovery (by whichever replica owns the partition next) repeats it from the storage alone.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
 import type { TimeWindow } from '../window/kinds.js';
+import type { ObjectStorage } from './storage/types.js';
 import type { ClosedWindows, Sink } from './types.js';
 
 const compact = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace('.', '');
 
-/** Deterministic path of a window's file, relative to the sink root. */
+/** Deterministic key of a window's file, relative to the sink root. */
 export function parquetPath(w: TimeWindow, partition: number): string {
   const day = new Date(w.start).toISOString().slice(0, 10);
   return `window_date=${day}/${compact(w.start)}_${compact(w.end)}_p${partition}.parquet`;
 }
 
 const flat = (rel: string): string => rel.replace(/\//g, '__');
+const stagingKey = (token: string, name = ''): string => `_staging/${token}/${name}`;
 
 async function sha256(file: string): Promise<string> {
   const h = createHash('sha256');
@@ -29,86 +33,72 @@ async function sha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Rename that is already done when the source is gone and the target exists (a repeat). */
-async function moveOnce(from: string, to: string): Promise<void> {
-  await mkdir(dirname(to), { recursive: true });
-  try {
-    await rename(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await stat(to); // neither staged nor published: the file is lost, fail loudly
-  }
-}
-
-/** The folder DuckDB writes a sink's files into before they are published: the only one it may write (window/sandbox.ts). */
-export const stagingRoot = (root: string): string => join(root, '_staging');
-
-export interface ParquetSinkOptions { root: string; topology: string; orphanAgeMs: number }
+export interface ParquetSinkOptions { storage: ObjectStorage; topology: string; orphanAgeMs: number }
 
 export function parquetSink(opts: ParquetSinkOptions): Sink {
-  const staging = (token: string) => join(stagingRoot(opts.root), token);
+  const { storage } = opts;
+  const spool = (token: string) => join(storage.spool, token);
+  const inSpool = storage.backend === 'local'; // the local folder's spool is its staging: nothing to upload or remove
 
   async function publish(partition: number, token: string, windows: TimeWindow[]): Promise<void> {
     for (const w of windows) {
       const rel = parquetPath(w, partition);
-      await moveOnce(join(staging(token), flat(rel)), join(opts.root, rel));
-      await moveOnce(join(staging(token), `${flat(rel)}.json`), join(opts.root, '_manifest', `${rel}.json`));
+      // the data before its manifest entry: an entry always names a file that exists
+      await storage.copyOnce(stagingKey(token, flat(rel)), rel);
+      await storage.copyOnce(stagingKey(token, `${flat(rel)}.json`), `_manifest/${rel}.json`);
     }
-    await rm(staging(token), { recursive: true, force: true });
+    await storage.deletePrefix(stagingKey(token));
   }
 
-  return {
-    kind: 'parquet',
-    stage: (closed, token) => storage(opts.root, () => stage(closed, token)),
-    publish: (partition, token, windows) => storage(opts.root, () => publish(partition, token, windows)),
-    discard: (token) => rm(staging(token), { recursive: true, force: true }),
-    recover: (partition, token, windows) => storage(opts.root, () => recover(partition, token, windows)),
-  };
-
   async function stage(closed: ClosedWindows, token: string): Promise<void> {
-    const dir = staging(token);
+    const dir = spool(token);
     await mkdir(dir, { recursive: true });
-    for (const w of closed.windows) {
-      const rel = parquetPath(w, closed.partition);
-      const file = join(dir, flat(rel));
-      const rows = await closed.writeParquet(w, file);
-      const entry = { file: rel, topology: opts.topology, partition: closed.partition, window_start: w.start, window_end: w.end, rows, sha256: await sha256(file) };
-      await writeFile(`${file}.json`, JSON.stringify(entry) + '\n');
+    try {
+      for (const w of closed.windows) {
+        const rel = parquetPath(w, closed.partition);
+        const file = join(dir, flat(rel));
+        const rows = await closed.writeParquet(w, file);
+        const entry = { file: rel, topology: opts.topology, partition: closed.partition, window_start: w.start, window_end: w.end, rows, sha256: await sha256(file) };
+        await writeFile(`${file}.json`, JSON.stringify(entry) + '\n');
+        await storage.put(stagingKey(token, flat(rel)), file);
+        await storage.put(stagingKey(token, `${flat(rel)}.json`), `${file}.json`);
+      }
+    } finally {
+      if (!inSpool) await rm(dir, { recursive: true, force: true });
     }
   }
 
   async function recover(partition: number, token: string | undefined, windows: TimeWindow[]): Promise<void> {
     if (token && windows.length > 0) await publish(partition, token, windows);
-    // Staging of a transaction older than the transaction timeout can never commit: remove it.
-    // Younger folders may belong to the partition's current owner (we may be a zombie).
-    const root = stagingRoot(opts.root);
-    const entries = await readdir(root).catch(() => [] as string[]);
-    for (const name of entries) {
-      if (!name.startsWith(`p${partition}-`)) continue;
-      const s = await stat(join(root, name)).catch(() => undefined);
-      if (s && Date.now() - s.mtimeMs > opts.orphanAgeMs) await rm(join(root, name), { recursive: true, force: true });
+    // Staging of a transaction older than twice the transaction timeout can never commit: remove
+    // it. Younger tokens may belong to the partition's current owner (we may be a zombie).
+    const newest = new Map<string, number>();
+    for (const o of await storage.list(`_staging/p${partition}-`)) {
+      const t = o.key.split('/')[1]!;
+      newest.set(t, Math.max(newest.get(t) ?? 0, o.modified));
     }
+    for (const [t, modified] of newest) if (Date.now() - modified > opts.orphanAgeMs) await storage.deletePrefix(stagingKey(t));
   }
+
+  const guarded = <A extends unknown[]>(fn: (...a: A) => Promise<void>) => (...a: A) => storageCall(storage.location, () => fn(...a));
+  return {
+    kind: 'parquet',
+    stage: guarded(stage),
+    publish: guarded(publish),
+    discard: async (token) => {
+      await rm(spool(token), { recursive: true, force: true });
+      if (!inSpool) await storage.deletePrefix(stagingKey(token));
+    },
+    recover: guarded(recover),
+  };
 }
 
-/** A failed file operation is an outage of the storage (the partition waits, logged once), not a bad batch. */
-async function storage<T>(root: string, fn: () => Promise<T>): Promise<T> {
+/** A failed storage operation is an outage of the storage (the partition waits, logged once), not a bad batch. */
+async function storageCall<T>(location: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (e instanceof SluiceError) throw e;
-    throw new SluiceError('STORAGE_UNAVAILABLE', `writing Parquet under ${root} failed: ${(e as Error).message}`, { root }, { cause: e });
-  }
-}
-
-/** At start: the root exists or can be made, and a file can be written and removed in it. */
-export async function checkWritable(root: string, field: string): Promise<void> {
-  const probe = join(stagingRoot(root), `.probe-${process.pid}`);
-  try {
-    await mkdir(dirname(probe), { recursive: true });
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
-  } catch (e) {
-    throw new SluiceError('SINK_PATH_UNWRITABLE', `${field}: cannot write Parquet files under ${root}: ${(e as Error).message}`, { root }, { cause: e });
+    throw new SluiceError('STORAGE_UNAVAILABLE', `writing Parquet under ${location} failed: ${(e as Error).message}`, { location }, { cause: e });
   }
 }

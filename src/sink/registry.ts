@@ -2,11 +2,13 @@
  * Sinks register here by the name they have under `sinks:` in a topology; the runtime builds
  * whatever the topology lists, with no per-sink branches elsewhere.
  */
-import { resolve } from 'node:path';
 import avro from 'avsc';
 import type { SchemaSource } from '../decode/registry.js';
+import { SluiceError } from '../errors.js';
 import type { Topology } from '../topology/loader.js';
-import { checkWritable, parquetSink, stagingRoot } from './parquet.js';
+import { parquetSink } from './parquet.js';
+import { openStorage, type StorageOptions } from './storage/registry.js';
+import type { ObjectStorage } from './storage/types.js';
 import { topicSink } from './topic.js';
 import type { Sink } from './types.js';
 
@@ -17,6 +19,8 @@ export interface SinkContext {
   partitionsOf(topic: string): Promise<number>;
   /** Avro schema of the result rows, derived from the aggregate's columns. */
   derivedOutputSchema: Record<string, unknown>;
+  /** The Parquet sink's storage, opened and checked by the replica (see storage/registry.ts). */
+  storage?: ObjectStorage;
 }
 
 type Sinks = NonNullable<Topology['spec']['sinks']>;
@@ -29,11 +33,11 @@ const factories: { [K in keyof Sinks]-?: Factory<K> } = {
     const partitions = await ctx.partitionsOf(cfg.name);
     return topicSink({ topic: cfg.name, partitions, type: avro.Type.forSchema(schema as avro.Schema), schemaId, groupBy: ctx.topology.spec.aggregate.group_by });
   },
-  async parquet(cfg, ctx) {
-    const { spec, dir, file } = ctx.topology;
-    await checkWritable(resolve(dir, cfg.path), `${file}: sinks.parquet.path`);
+  async parquet(_cfg, ctx) {
+    const { spec, file } = ctx.topology;
+    if (!ctx.storage) throw new SluiceError('INTERNAL', `${file}: the Parquet sink's storage was not opened`);
     // a staging folder older than two transaction timeouts cannot belong to a live transaction
-    return parquetSink({ root: resolve(dir, cfg.path), topology: spec.name, orphanAgeMs: 2 * spec.transaction_timeout });
+    return parquetSink({ storage: ctx.storage, topology: spec.name, orphanAgeMs: 2 * spec.transaction_timeout });
   },
 };
 
@@ -42,10 +46,11 @@ export function sinkTopics(spec: Topology['spec']): string[] {
   return spec.sinks.topic ? [spec.sinks.topic.name] : [];
 }
 
-/** Folders the sinks have DuckDB write into; its sandbox lets COPY reach these and nothing else. */
-export function sinkDirectories(topology: Topology): string[] {
+/** Opens the Parquet sink's storage (or nothing, without one); its spool is the one folder DuckDB may write. */
+export function sinkStorage(topology: Topology, o: Omit<StorageOptions, 'baseDir' | 'topology' | 'field'>): Promise<ObjectStorage | undefined> {
   const parquet = topology.spec.sinks.parquet;
-  return parquet ? [stagingRoot(resolve(topology.dir, parquet.path))] : [];
+  if (!parquet) return Promise.resolve(undefined);
+  return openStorage(parquet.path, { ...o, baseDir: topology.dir, topology: topology.spec.name, field: `${topology.file}: sinks.parquet.path` });
 }
 
 export async function buildSinks(ctx: SinkContext): Promise<Sink[]> {

@@ -5,7 +5,7 @@
  * process this stack dir started (.ci/run compares it before and after a run).
  */
 import { isSluiceError, SluiceError } from '../errors.js';
-import { redactText, redactUrl } from '../telemetry/redact.js';
+import { redactSecrets, redactText, redactUrl } from '../telemetry/redact.js';
 import { SERVICES, stackConfig, type ServiceName } from './config.js';
 import { stackDown, stackStatus } from './down.js';
 import { formatEnv } from './env-file.js';
@@ -22,9 +22,9 @@ function serviceNames(args: string[]): ServiceName[] | undefined {
 async function main(cmd: string | undefined, args: string[]): Promise<number> {
   switch (cmd) {
     case 'up': {
-      const res = await stackUp();
+      const res = await stackUp({ services: serviceNames(args) });
       // passwords only in the env file, never on the terminal
-      process.stdout.write(`${redactText(formatEnv(res.env))}\n`);
+      process.stdout.write(`${redactText(formatEnv(redactSecrets(res.env)))}\n`);
       process.stderr.write(`(also written to ${res.envFile}, passwords included; environment variables win over it)\n`);
       return 0;
     }
@@ -45,10 +45,11 @@ async function main(cmd: string | undefined, args: string[]): Promise<number> {
         const who = s.owner === 'stack' ? `pid ${s.pid}` : s.owner === 'external' ? 'not started by this stack' : 'not configured';
         process.stdout.write(`${s.service.padEnd(8)} ${s.up ? 'up  ' : 'DOWN'}  ${(s.endpoint ? redactUrl(s.endpoint) : '-').padEnd(42)} ${who}\n`);
       }
-      return all.every((s) => s.up) ? 0 : 3;
+      // the S3 server is optional (only a bucket sink needs it): not configured is not down
+      return all.every((s) => s.up || (s.service === 's3' && s.owner === 'none')) ? 0 : 3;
     }
     default:
-      process.stderr.write('usage: tsx src/stack/cli.ts up | down [kafka|registry|redis…] | status | owned\n');
+      process.stderr.write('usage: tsx src/stack/cli.ts up [kafka|registry|redis|s3…] | down [kafka|registry|redis|s3…] | status | owned\n');
       return 2;
   }
 }

@@ -9,9 +9,10 @@ import { SluiceError } from '../errors.js';
 
 export const KAFKA_VERSION = '4.1.1';
 export const APICURIO_VERSION = '3.3.3';
+export const S3PROXY_VERSION = '2.6.0';
 
-export type ServiceName = 'kafka' | 'registry' | 'redis';
-export const SERVICES: readonly ServiceName[] = ['kafka', 'registry', 'redis'];
+export type ServiceName = 'kafka' | 'registry' | 'redis' | 's3';
+export const SERVICES: readonly ServiceName[] = ['kafka', 'registry', 'redis', 's3'];
 
 export interface StackConfig {
   repoRoot: string;
@@ -21,6 +22,8 @@ export interface StackConfig {
   controllerPort: number;
   registryPort: number;
   registryMgmtPort: number;
+  /** S3Proxy's S3 API (the Parquet sink's bucket mode). */
+  s3Port: number;
   /** 'memory' (default) or 'postgres' (schemas survive a registry restart). */
   registryStorage: 'memory' | 'postgres';
   env: NodeJS.ProcessEnv;
@@ -66,6 +69,7 @@ export function stackConfig(opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}
     controllerPort: port(env, 'SLUICE_KAFKA_CONTROLLER_PORT', kafkaPort + 1),
     registryPort,
     registryMgmtPort: port(env, 'SLUICE_REGISTRY_MGMT_PORT', 19001),
+    s3Port: port(env, 'SLUICE_S3_PORT', 18090),
     registryStorage: storage,
     env,
   };

@@ -3,7 +3,7 @@
  * `stack:status` reports each service, whether it answers, its pid and endpoint.
  */
 import { type ServiceName, SERVICES, stackConfig } from './config.js';
-import { readEnvFile, writeEnvFile } from './env-file.js';
+import { readEnvFile, S3_ENV_KEYS, writeEnvFile } from './env-file.js';
 import { ENV_KEY, serviceAnswers } from './live.js';
 import { stackLogger, timed } from './log.js';
 import { isOurs, stopPid } from './processes.js';
@@ -39,7 +39,7 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<ServiceNam
   if (Object.keys(left).length === 0) writeEnvFile(cfg.stackDir, {});
   else {
     const env = readEnvFile(cfg.stackDir);
-    for (const s of wanted) delete env[ENV_KEY[s]];
+    for (const s of wanted) for (const k of s === 's3' ? S3_ENV_KEYS : [ENV_KEY[s]]) delete env[k];
     writeEnvFile(cfg.stackDir, env);
   }
   return stopped;
@@ -51,7 +51,7 @@ export async function stackStatus(opts: StackOptions = {}): Promise<ServiceStatu
   const cfg = stackConfig(opts);
   const state = readState(cfg.stackDir);
   const file = readEnvFile(cfg.stackDir);
-  const endpoints = { kafka: file.KAFKA_BROKERS, registry: file.SCHEMA_REGISTRY_URL, redis: file.REDIS_URL };
+  const endpoints = { kafka: file.KAFKA_BROKERS, registry: file.SCHEMA_REGISTRY_URL, redis: file.REDIS_URL, s3: file.SLUICE_S3_ENDPOINT };
   return Promise.all(SERVICES.map(async (s): Promise<ServiceStatus> => {
     const p = state[s];
     const ours = p !== undefined && isOurs(p.pid, p.marker);

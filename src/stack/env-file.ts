@@ -6,7 +6,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stackDirOf } from './config.js';
 
-export const STACK_ENV_KEYS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL'] as const;
+export const STACK_ENV_KEYS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'SLUICE_S3_ENDPOINT', 'SLUICE_S3_ACCESS_KEY_ID', 'SLUICE_S3_SECRET_ACCESS_KEY'] as const;
+/** The variables of the local S3 server: its endpoint and the access key pair that goes with it. */
+export const S3_ENV_KEYS = ['SLUICE_S3_ENDPOINT', 'SLUICE_S3_ACCESS_KEY_ID', 'SLUICE_S3_SECRET_ACCESS_KEY'] as const;
 export type StackEnvKey = (typeof STACK_ENV_KEYS)[number];
 export type StackEnv = Partial<Record<StackEnvKey, string>>;
 
@@ -15,7 +17,7 @@ export const envFilePath = (stackDir: string): string => join(stackDir, 'stack.e
 export function parseEnvFile(text: string): StackEnv {
   const out: StackEnv = {};
   for (const line of text.split('\n')) {
-    const m = /^\s*([A-Z_]+)=(.*)$/.exec(line);
+    const m = /^\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (m && (STACK_ENV_KEYS as readonly string[]).includes(m[1]!)) out[m[1] as StackEnvKey] = m[2]!.trim();
   }
   return out;
@@ -39,7 +41,7 @@ export function writeEnvFile(stackDir: string, env: StackEnv): void {
   else rmSync(envFilePath(stackDir), { force: true });
 }
 
-/** The three endpoints: the env file of the stack dir (SLUICE_STACK_DIR or `<repo>/.stack`) overlaid with process.env. */
+/** The endpoints: the env file of the stack dir (SLUICE_STACK_DIR or `<repo>/.stack`) overlaid with process.env. */
 export function loadStackEnv(cwd?: string, env: NodeJS.ProcessEnv = process.env): StackEnv {
   const merged: StackEnv = readEnvFile(stackDirOf(cwd, env));
   for (const k of STACK_ENV_KEYS) if (env[k]) merged[k] = env[k];

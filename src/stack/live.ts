@@ -4,15 +4,20 @@ import type { StackEnv } from './env-file.js';
 import { kafkaAnswers } from './kafka-probe.js';
 import { redisAnswers } from './redis.js';
 import { registryAnswers } from './registry.js';
+import { s3Answers } from './s3proxy.js';
 
-export const ENV_KEY = { kafka: 'KAFKA_BROKERS', registry: 'SCHEMA_REGISTRY_URL', redis: 'REDIS_URL' } as const;
+export const ENV_KEY = { kafka: 'KAFKA_BROKERS', registry: 'SCHEMA_REGISTRY_URL', redis: 'REDIS_URL', s3: 'SLUICE_S3_ENDPOINT' } as const;
 
-export function serviceAnswers(service: ServiceName, endpoint: string): Promise<boolean> {
-  if (service === 'kafka') return kafkaAnswers(endpoint.split(','));
-  return service === 'registry' ? registryAnswers(endpoint) : redisAnswers(endpoint);
-}
+const probes: Record<ServiceName, (endpoint: string) => Promise<boolean>> = {
+  kafka: (e) => kafkaAnswers(e.split(',')),
+  registry: registryAnswers,
+  redis: redisAnswers,
+  s3: s3Answers,
+};
 
-/** True when all three endpoints are set and answer. */
+export const serviceAnswers = (service: ServiceName, endpoint: string): Promise<boolean> => probes[service](endpoint);
+
+/** True when the three endpoints every test needs are set and answer (the S3 server is looked for separately). */
 export async function allAnswer(env: StackEnv): Promise<boolean> {
   const checks = (['kafka', 'registry', 'redis'] as const).map((s) => {
     const endpoint = env[ENV_KEY[s]];

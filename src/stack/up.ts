@@ -5,24 +5,32 @@
  */
 import { SluiceError } from '../errors.js';
 import { redactUrl } from '../telemetry/redact.js';
-import { type ServiceName, type StackConfig, stackConfig } from './config.js';
-import { type StackEnv, envFilePath, writeEnvFile } from './env-file.js';
+import { SERVICES, type ServiceName, type StackConfig, stackConfig } from './config.js';
+import { type StackEnv, envFilePath, readEnvFile, writeEnvFile } from './env-file.js';
 import { startKafka } from './kafka.js';
 import { type StackLog, stackLogger, timed } from './log.js';
 import { assertPortFree } from './ports.js';
 import { stopPid, waitFor } from './processes.js';
 import { redisAnswers, startRedis } from './redis.js';
 import { startRegistry } from './registry.js';
+import { stackS3Credentials, startS3Proxy } from './s3proxy.js';
 import { ENV_KEY, serviceAnswers } from './live.js';
 import { type OwnedProcess, runningOwned, updateState } from './state.js';
 
-export interface StackOptions { cwd?: string; env?: NodeJS.ProcessEnv; log?: StackLog }
+export interface StackOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: StackLog;
+  /** Only these services (default: all four). */
+  services?: readonly ServiceName[];
+}
 
 /** How a service was provided: its env variable, a process of this stack dir (earlier or now), or the machine's Redis. */
 export type ServiceSource = 'env' | 'reused' | 'started' | 'machine';
 export interface ServiceUp { service: ServiceName; endpoint: string; source: ServiceSource; pid?: number }
 export interface StackUpResult {
-  env: Required<StackEnv>;
+  /** The endpoints of the services asked for (and the S3 server's access key pair). */
+  env: StackEnv;
   services: ServiceUp[];
   /** Services this call started (what a caller that wants to clean up after itself stops). */
   started: ServiceName[];
@@ -58,6 +66,8 @@ async function checkPorts(cfg: StackConfig, s: ServiceName): Promise<void> {
     const hint = ', or point SCHEMA_REGISTRY_URL at a running registry';
     await assertPortFree(cfg.registryPort, 'the schema registry (HTTP)', 'SLUICE_REGISTRY_PORT', hint);
     await assertPortFree(cfg.registryMgmtPort, 'the schema registry (management)', 'SLUICE_REGISTRY_MGMT_PORT', hint);
+  } else if (s === 's3') {
+    await assertPortFree(cfg.s3Port, 'the S3 server (S3Proxy)', 'SLUICE_S3_PORT', ', or point SLUICE_S3_ENDPOINT at a running S3-compatible server');
   }
 }
 
@@ -67,7 +77,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   log(`up: state in ${cfg.stackDir}, downloads cached in ${cfg.cacheDir}`);
   const services: ServiceUp[] = [];
   const toStart: ServiceName[] = [];
-  for (const s of ['kafka', 'registry', 'redis'] as const) {
+  const wanted = opts.services ?? SERVICES;
+  for (const s of wanted) {
     const live = await findLive(cfg, s, log);
     if (live) {
       services.push({ service: s, ...live });
@@ -82,7 +93,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   const spawned: OwnedProcess[] = [];
   // recorded as soon as spawned, so a failed or interrupted `up` can still be cleaned up by `down`
   const record = (s: ServiceName) => (p: OwnedProcess): void => { spawned.push(p); updateState(cfg.stackDir, s, p); };
-  const starters = { kafka: startKafka, registry: startRegistry, redis: startRedis };
+  const starters = { kafka: startKafka, registry: startRegistry, redis: startRedis, s3: startS3Proxy };
   const start = async (s: ServiceName): Promise<ServiceUp> => {
     const [p, took] = await timed(() => starters[s](cfg, log, record(s)));
     log(`${s}: ready at ${p.endpoint} in ${took}`);
@@ -98,8 +109,13 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackUpResult> {
   }
   for (const r of results) if (r.status === 'fulfilled') services.push(r.value);
 
-  const endpoint = (s: ServiceName): string => services.find((x) => x.service === s)!.endpoint;
-  const env = { KAFKA_BROKERS: endpoint('kafka'), SCHEMA_REGISTRY_URL: endpoint('registry'), REDIS_URL: endpoint('redis') };
-  writeEnvFile(cfg.stackDir, env);
+  const env: StackEnv = {};
+  for (const svc of services) env[ENV_KEY[svc.service]] = svc.endpoint;
+  const s3 = services.find((x) => x.service === 's3');
+  // a server named by SLUICE_S3_ENDPOINT comes with its own keys (or none: the AWS variables)
+  const keys = s3?.source === 'env' ? { accessKeyId: cfg.env.SLUICE_S3_ACCESS_KEY_ID, secretAccessKey: cfg.env.SLUICE_S3_SECRET_ACCESS_KEY } : s3 ? stackS3Credentials(cfg) : undefined;
+  if (keys?.accessKeyId && keys.secretAccessKey) Object.assign(env, { SLUICE_S3_ACCESS_KEY_ID: keys.accessKeyId, SLUICE_S3_SECRET_ACCESS_KEY: keys.secretAccessKey });
+  // services not asked for this time keep their lines
+  writeEnvFile(cfg.stackDir, { ...readEnvFile(cfg.stackDir), ...env });
   return { env, services, started: toStart, envFile: envFilePath(cfg.stackDir) };
 }

@@ -12,10 +12,16 @@ export const TRANSACTION_RESULTS = ['committed', 'aborted'] as const;
 export type TransactionResult = (typeof TRANSACTION_RESULTS)[number];
 export const DEPENDENCIES = ['kafka', 'registry', 'redis', 'storage'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
+export const STORAGE_BACKENDS = ['local', 's3'] as const;
+export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
+export const STORAGE_OPERATIONS = ['put', 'copy', 'list', 'delete', 'get'] as const;
+export type StorageOperation = (typeof STORAGE_OPERATIONS)[number];
 
 // seconds: 1 ms … 10 s for a micro-batch; restores replay whole windows, so up to 5 min
 const BATCH_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_RECORDS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000];
+// an object store's round trips: a few ms on a local server, up to seconds for a large upload
+const STORAGE_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const RESTORE_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
@@ -83,8 +89,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     dependencyOutage: new Gauge({
       name: 'sluice_dependency_outage',
-      help: '1 while a dependency (kafka, registry, redis) is unreachable, else 0',
+      help: '1 while a dependency (kafka, registry, redis, storage) is unreachable, else 0',
       labelNames: ['topology', 'dependency'] as const,
+      registers,
+    }),
+    storageSeconds: new Histogram({
+      name: 'sluice_storage_operation_seconds',
+      help: 'Parquet storage operations that succeeded: put (upload), copy (publish), list, delete, get',
+      labelNames: ['topology', 'backend', 'operation'] as const,
+      buckets: STORAGE_SECONDS,
+      registers,
+    }),
+    storageFailures: new Counter({
+      name: 'sluice_storage_failures_total',
+      help: 'Parquet storage operations that failed (each is retried: the partition waits)',
+      labelNames: ['topology', 'backend', 'operation'] as const,
       registers,
     }),
     redisDataLoss: new Counter({
@@ -120,6 +139,7 @@ export function topologyMetrics(m: Metrics, topology: string) {
   for (const result of TRANSACTION_RESULTS) m.transactions.inc({ topology, result }, 0);
   for (const dependency of DEPENDENCIES) m.dependencyOutage.set({ topology, dependency }, 0);
   m.restoreRecords.inc({ topology }, 0);
+  for (const backend of STORAGE_BACKENDS) for (const operation of STORAGE_OPERATIONS) m.storageFailures.inc({ topology, backend, operation }, 0);
   m.redisDataLoss.inc({ topology }, 0);
   m.partitionsAssigned.set({ topology }, 0);
   return {
@@ -155,6 +175,10 @@ export function topologyMetrics(m: Metrics, topology: string) {
     },
     redisDataLoss(): void {
       m.redisDataLoss.inc({ topology });
+    },
+    storageOperation(backend: StorageBackend, operation: StorageOperation, seconds: number, ok: boolean): void {
+      if (ok) m.storageSeconds.observe({ topology, backend, operation }, seconds);
+      else m.storageFailures.inc({ topology, backend, operation });
     },
     partitionAssigned(partition: number): void {
       m.partitionsAssigned.inc({ topology });

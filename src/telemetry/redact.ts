@@ -30,3 +30,10 @@ export function redactText(text: string): string {
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
 }
+
+/** Variables whose value is a secret (an S3 secret key, a password, a token) with the value replaced by ***. */
+export function redactSecrets<T extends Record<string, string | undefined>>(env: T): T {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const k of Object.keys(out)) if (/SECRET|PASSWORD|TOKEN/i.test(k) && out[k]) out[k] = REDACTED;
+  return out as T;
+}

@@ -14,7 +14,7 @@ import { interpolateDocument } from './interpolate.js';
 import { TopologyError, type TopologyIssue } from './issues.js';
 import { checkMetrics } from './metrics-sql.js';
 import { dotted, locate, positionOf, valueAt, type Path } from './positions.js';
-import { durationRules, fieldRules, nameRules, outputNames } from './rules.js';
+import { durationRules, fieldRules, nameRules, outputNames, sinkRules } from './rules.js';
 import { TopologySchema, type TopologySpec } from './schema.js';
 import { shapeIssues } from './shape-issues.js';
 
@@ -92,7 +92,7 @@ export async function loadTopology(file: string, options: LoadOptions = {}): Pro
     const got = at === 'key' ? undefined : scalar(valueAt(data, path));
     issueAt(locate(doc, path, at).node, path, message, got);
   };
-  for (const r of durationRules(spec)) problem(r.path, r.message, r.at);
+  for (const r of [...durationRules(spec), ...sinkRules(spec)]) problem(r.path, r.message, r.at);
   const dir = dirname(resolve(file));
   const reader = await readAvroRecordSchema(resolve(dir, spec.source.value.schema));
   if ('problem' in reader) problem(['source', 'value', 'schema'], reader.problem);

@@ -3,6 +3,7 @@
  * window (docs/exactly-once.md, "Configuration rules that follow"), and fields against the reader
  * schema. Pure: each rule returns problems with the path they concern.
  */
+import { parseS3Url } from '../sink/storage/s3-settings.js';
 import { fieldType, namedTypes, type FieldType } from '../window/columns.js';
 import { WINDOW_COLUMNS, type AggregateSpec } from '../window/sql.js';
 import { formatDuration } from './duration.js';
@@ -53,6 +54,18 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
 const SCALARS = new Set(['string', 'int', 'long', 'float', 'double', 'boolean', 'enum']);
 
 /** Fields named in the topology exist in the reader schema with a usable type; output names do not collide. */
+/** A bucket path names a valid bucket (checked here so that `sluice validate` reports it, not only `run`). */
+export function sinkRules(spec: TopologySpec): RuleProblem[] {
+  const path = spec.sinks.parquet?.path;
+  if (!path?.startsWith('s3://')) return [];
+  try {
+    parseS3Url(path, 'sinks.parquet.path');
+    return [];
+  } catch (e) {
+    return [{ path: ['sinks', 'parquet', 'path'], message: (e as Error).message.replace(/^sinks\.parquet\.path: /, '').replace(/ \(got .*\)$/, '') }];
+  }
+}
+
 export function fieldRules(spec: TopologySpec, readerSchema: Record<string, unknown>): RuleProblem[] {
   const named = namedTypes(readerSchema);
   const fields = new Map<string, FieldType>();

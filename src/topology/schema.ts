@@ -98,7 +98,7 @@ const Sinks = z
         schema: z.string().min(1).optional().describe('Output value schema file (.avsc); default: derived from the result columns'),
       })
       .optional(),
-    parquet: z.strictObject({ path: z.string().min(1).describe('Root folder of the published Parquet files') }).optional(),
+    parquet: z.strictObject({ path: z.string().min(1).describe('Root of the published Parquet files: a folder (relative to this file) or s3://bucket/prefix') }).optional(),
   })
   .refine((s) => s.topic !== undefined || s.parquet !== undefined, 'at least one sink (topic or parquet) is needed');
 

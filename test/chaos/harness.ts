@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oracle } from '../support/oracle.js';
+import { createTestBucket, waitPublishedInBucket, type TestBucket } from '../support/bucket.js';
 import { waitPublished } from '../support/pipeline.js';
 import { waitProcessed } from '../support/read.js';
 import { loadChaosTopology, prepareInput, produceChaosInput, SendGate, writeChaosTopology, type ChaosInput } from './input.js';
@@ -34,10 +35,17 @@ export interface ChaosOptions {
   command: string;
   log: (line: string) => void;
   keepDir?: boolean;
+  /**
+   * Where the Parquet sink writes: a local folder (default) or a bucket of the run's own S3Proxy.
+   * With 's3' every replica has its own --state-dir, gone when it exits, and a SIGKILL between
+   * the commit and the copies (crash point after-commit) is a required fault.
+   */
+  sink?: 'local' | 's3';
 }
 
 export interface ChaosResult extends ReportInput { ok: boolean; text: string; dir: string }
 
+export const BUCKET_FAULTS = ['SIGKILL at after-commit'];
 export const REQUIRED_FAULTS = ['SIGKILL (random)', 'SIGKILL at before-commit', 'scale 1→3', 'zombie (SIGSTOP > session timeout, SIGCONT)', 'scale 3→1', 'Redis restart', 'registry down 10 s', 'broker restart'];
 const SESSION_TIMEOUT_MS = 6000;
 
@@ -57,10 +65,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let supervisor: Supervisor | undefined;
   let probe: ProgressProbe | undefined;
   let armed = true;
+  let bucket: TestBucket | undefined;
+  const required = [...REQUIRED_FAULTS, ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
   try {
-    services = await ChaosServices.start(dir, o.repoRoot, note);
-    const { brokers, registryUrl, redisUrl } = services.endpoints;
-    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}` });
+    services = await ChaosServices.start(dir, o.repoRoot, note, { s3: o.sink === 's3' });
+    const { brokers, registryUrl, redisUrl, s3 } = services.endpoints;
+    if (s3) bucket = await createTestBucket(s3);
+    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/` });
     const topology = await loadChaosTopology(t);
     const source = await prepareInput({ brokers, registryUrl, topology, partitions: 6 });
     probe = new ProgressProbe(brokers, t.group, t.source);
@@ -69,7 +80,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       repoRoot: o.repoRoot,
       topologyFile: t.file,
       logDir,
-      env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl },
+      env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl, ...(s3 ?? {}) },
+      ...(bucket ? { stateDirs: join(dir, 'disks') } : {}),
       faults: () => (armed ? o.crashPoints : undefined),
       onExit: (i) => {
         if (i.exit?.crashPoint) fault(`SIGKILL at ${i.exit.crashPoint}`, `replica ${i.name} (SLUICE_FAULTS)`);
@@ -106,9 +118,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const assignedTo = (i: Instance, after = 0): number[] | undefined =>
       logLines(i).filter((l) => l.msg === 'partitions assigned' && l.time >= after).map((l) => l.partitions as number[]).pop();
 
-    // 1. crash points until a replica killed itself between sendOffsets and EndTxn
+    // 1. crash points until a replica killed itself between sendOffsets and EndTxn (and, with a
+    // bucket, between the commit and the copies: a fresh replica rolls them forward from the bucket)
     const crashDeadline = Date.now() + 120_000;
-    while (!faults.some((f) => f.kind === 'SIGKILL at before-commit') && Date.now() < crashDeadline) await sleep(500);
+    const crashKinds = ['SIGKILL at before-commit', ...(bucket ? BUCKET_FAULTS : [])];
+    while (!crashKinds.every((k) => faults.some((f) => f.kind === k)) && Date.now() < crashDeadline) await sleep(500);
     armed = false;
     note('crash points disarmed for replicas started from now on');
     await progressed('the crash points');
@@ -167,7 +181,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (!last?.done) problems.push(`input not consumed in time: positions ${JSON.stringify([...(last?.positions ?? [])])}, ends ${JSON.stringify([...(last?.ends ?? [])])}`);
     // a replica restarted meanwhile may still be rolling forward the last commits' files: wait for them
     const checkpoints = await waitProcessed(brokers, t.group, t.source, 10_000).catch(() => undefined);
-    if (checkpoints) await waitPublished(t, checkpoints, 60_000).catch((e: Error) => problems.push(e.message));
+    if (checkpoints) await (bucket ? waitPublishedInBucket(bucket, 'chaos/', checkpoints, 60_000) : waitPublished(t, checkpoints, 60_000)).catch((e: Error) => problems.push(e.message));
     const stops = await sup.stopAll();
     for (const s of stops) if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
     await probe.close();
@@ -176,12 +190,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const expected = oracle(input.oracleInput(), topology.spec);
     const checks = [
       await checkTopic(brokers, registryUrl, t, expected),
-      await checkParquet(t, expected),
+      // a bucket is read as a reader without the SDK would: every object downloaded, then the same check
+      await checkParquet(bucket ? { ...t, parquet: await bucket.download('chaos/') } : t, expected),
       await checkPositions(brokers, 'dead letters', t.dlq, expected.deadLetters, input, t.source),
       await checkPositions(brokers, 'late', t.late, expected.late, input, t.source),
     ];
     for (const c of checks) if (!clean(c)) problems.push(`${c.output}: expected ${c.expected}, got ${c.got}, lost ${c.lost}, duplicated ${c.duplicated}, unexpected ${c.unexpected}, mismatched ${c.mismatched}`);
-    for (const kind of REQUIRED_FAULTS) if (!faults.some((f) => f.kind === kind)) problems.push(`fault never injected: ${kind}`);
+    if (bucket) note(`bucket: ${(await bucket.keys('chaos/_staging/')).length} object(s) left under _staging/: batches whose commit never completed, removed by a later recovery once older than twice the transaction timeout`);
+    for (const kind of required) if (!faults.some((f) => f.kind === kind)) problems.push(`fault never injected: ${kind}`);
     if (faults.filter((f) => f.kind === 'SIGKILL (random)').length < o.randomKills) problems.push(`fewer than ${o.randomKills} random SIGKILLs`);
     for (const i of sup.instances) {
       const loss = logLines(i).filter((l) => /Redis lost its dedup data/.test(l.msg)).length;
@@ -193,6 +209,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   } finally {
     await probe?.close();
     await supervisor?.killAll();
+    await bucket?.remove().catch(() => undefined);
     await services?.stop();
     if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
     else note(`kept ${dir} (replica logs in ${logDir})`);

@@ -16,8 +16,8 @@ import { writeTopology, type TestTopology } from '../support/pipeline.js';
 export type ChaosTopology = TestTopology;
 
 /** The demo topology's shape, with a short session timeout so a SIGSTOPped replica loses its partitions quickly. */
-export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string }): ChaosTopology {
-  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }' });
+export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string }): ChaosTopology {
+  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet });
 }
 
 /** Lets the broker restart wait for the chunk being sent, and holds the next chunk until the broker is back. */

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { APICURIO_VERSION, KAFKA_VERSION, stackConfig } from '../../src/stack/config.js';
+import { APICURIO_VERSION, KAFKA_VERSION, S3PROXY_VERSION, stackConfig } from '../../src/stack/config.js';
 import { findJava, kafkaJava } from '../../src/stack/java.js';
 
 const run = promisify(execFile);
@@ -33,8 +33,8 @@ export async function chaosPrerequisites(env: NodeJS.ProcessEnv = process.env): 
     missing.push(`Java 21+ for Apicurio Registry: ${(e as Error).message}`);
   }
   const { cacheDir } = stackConfig({ env });
-  const cached = [`kafka-${KAFKA_VERSION}`, `apicurio-registry-${APICURIO_VERSION}`].every((d) => existsSync(join(cacheDir, d, '.complete')));
-  if (!cached && (await output('mvn', ['-v'], env)) === undefined) missing.push(`Maven (mvn) to fetch Kafka and Apicurio into ${cacheDir}`);
+  const cached = [`kafka-${KAFKA_VERSION}`, `apicurio-registry-${APICURIO_VERSION}`, `s3proxy-${S3PROXY_VERSION}`].every((d) => existsSync(join(cacheDir, d, '.complete')));
+  if (!cached && (await output('mvn', ['-v'], env)) === undefined) missing.push(`Maven (mvn) to fetch Kafka, Apicurio and S3Proxy into ${cacheDir}`);
   if ((await output('redis-server', ['--version'], env)) === undefined) missing.push('redis-server on PATH');
   const [host, port, user] = [env.SLUICE_PG_HOST ?? '127.0.0.1', env.SLUICE_PG_PORT ?? '5432', env.SLUICE_PG_USER ?? 'postgres'];
   const pg = await output('psql', ['-h', host, '-p', port, '-U', user, '-d', 'postgres', '-w', '-tAc', 'SELECT 1'], { ...env, PGCONNECT_TIMEOUT: '5' });

@@ -5,7 +5,7 @@
  * files; its stderr tells whether it died at an injected crash point.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { track, untrack } from './processes.js';
 
@@ -42,6 +42,11 @@ export interface SupervisorOptions {
   faults: () => string | undefined;
   onExit: (i: Instance) => void;
   note: (line: string) => void;
+  /**
+   * Each instance runs with its own `--state-dir <stateDirs>/<name>`, removed when it exits: a
+   * replica that replaces a dead one finds none of its files (a container whose disk is gone).
+   */
+  stateDirs?: string;
 }
 
 export class Supervisor {
@@ -70,8 +75,10 @@ export class Supervisor {
     const out = openSync(`${base}.log`, 'a');
     const err = openSync(`${base}.err`, 'a');
     let child: ChildProcess;
+    const stateDir = this.opts.stateDirs && join(this.opts.stateDirs, `${slot}${n}`);
+    if (stateDir) mkdirSync(stateDir, { recursive: true });
     try {
-      child = spawn(process.execPath, [join(this.opts.repoRoot, 'bin/sluice.js'), 'run', this.opts.topologyFile, '--port', '0'], { cwd: this.opts.repoRoot, env, stdio: ['ignore', out, err] });
+      child = spawn(process.execPath, [join(this.opts.repoRoot, 'bin/sluice.js'), 'run', this.opts.topologyFile, '--port', '0', ...(stateDir ? ['--state-dir', stateDir] : [])], { cwd: this.opts.repoRoot, env, stdio: ['ignore', out, err] });
     } finally {
       closeSync(out);
       closeSync(err);
@@ -81,6 +88,7 @@ export class Supervisor {
     i.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         untrack(i.pid);
+        if (stateDir) rmSync(stateDir, { recursive: true, force: true }); // its disk goes with it
         const m = /fault injection: SIGKILL at (\S+)/.exec(safeRead(i.err));
         i.exit = { code, signal, at: Date.now(), crashPoint: m?.[1], expected: i.ending !== undefined };
         this.opts.note(`replica ${i.name} (pid ${i.pid}) exited code=${code} signal=${signal}${m ? ` at crash point ${m[1]}` : ''}${i.ending ? ` (${i.ending} by the harness)` : ''}`);

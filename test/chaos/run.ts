@@ -1,6 +1,7 @@
 /**
- * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --keep]`: the full-scale
- * chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points). Prints the
+ * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --keep]`: the
+ * full-scale chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points);
+ * `--sink s3` puts the Parquet files in a bucket of the run's own S3Proxy (issue 13). Prints the
  * result table and exits 1 on any difference from the oracle (or a fault kind not injected).
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '6' },
     'produce-seconds': { type: 'string', default: '240' },
     keep: { type: 'boolean', default: false },
+    sink: { type: 'string', default: 'local' },
   },
 });
 
@@ -26,6 +28,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const events = Number(values.events);
+if (values.sink !== 'local' && values.sink !== 's3') {
+  process.stderr.write(`chaos: --sink is local or s3 (got ${values.sink})\n`);
+  process.exit(2);
+}
+const sink = values.sink;
 const result = await runChaos({
   repoRoot: process.cwd(),
   events,
@@ -34,7 +41,8 @@ const result = await runChaos({
   produceMs: Number(values['produce-seconds']) * 1000,
   stepMs: Math.max(5, Math.round(5_000_000 / events)), // ~5,000 s of event time: ~500 windows of 10 s
   keys: 20,
-  crashPoints: 'before-commit:0.05,after-commit:0.02,mid-publish:0.02,after-append:0.02',
+  crashPoints: `before-commit:0.05,after-commit:${sink === 's3' ? 0.05 : 0.02},mid-publish:0.02,after-append:0.02`,
+  sink,
   command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (line) => process.stderr.write(`${line}\n`),
   keepDir: values.keep,

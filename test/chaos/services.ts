@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stackConfig, type StackConfig } from '../../src/stack/config.js';
 import { stackDown } from '../../src/stack/down.js';
+import { S3_ENV_KEYS } from '../../src/stack/env-file.js';
+import { redactSecrets } from '../../src/telemetry/redact.js';
 import { startKafka } from '../../src/stack/kafka.js';
 import { freePort } from '../../src/stack/ports.js';
 import { isAlive, stopPid, waitFor } from '../../src/stack/processes.js';
@@ -24,7 +26,13 @@ import { track, untrack } from './processes.js';
 
 const run = promisify(execFile);
 
-export interface ServiceEndpoints { brokers: string[]; registryUrl: string; redisUrl: string }
+export interface ServiceEndpoints {
+  brokers: string[];
+  registryUrl: string;
+  redisUrl: string;
+  /** With the bucket sink: the run's own S3Proxy (SLUICE_S3_ENDPOINT and its keys). */
+  s3?: Record<string, string>;
+}
 
 export class ChaosServices {
   private redis: ChildProcess | undefined;
@@ -38,14 +46,15 @@ export class ChaosServices {
   ) {}
 
   /** Starts Kafka + registry (via stackUp, private dir and ports) and a persistent Redis. */
-  static async start(dir: string, repoRoot: string, log: (line: string) => void): Promise<ChaosServices> {
-    const [kafkaPort, controllerPort, registryPort, mgmtPort, redisPort] = (await distinctFreePorts(5)) as [number, number, number, number, number];
+  static async start(dir: string, repoRoot: string, log: (line: string) => void, opts: { s3?: boolean } = {}): Promise<ChaosServices> {
+    const [kafkaPort, controllerPort, registryPort, mgmtPort, redisPort, s3Port] = (await distinctFreePorts(6)) as [number, number, number, number, number, number];
     const db = `sluice_chaos_${registryPort}_${process.pid}`;
     const env: NodeJS.ProcessEnv = { ...process.env };
     // stackUp reuses any endpoint these name: the chaos run must never touch the shared stack
     delete env.KAFKA_BROKERS;
     delete env.SCHEMA_REGISTRY_URL;
     delete env.REDIS_URL;
+    delete env.SLUICE_S3_ENDPOINT;
     Object.assign(env, {
       SLUICE_STACK_DIR: join(dir, 'stack'),
       SLUICE_KAFKA_PORT: String(kafkaPort),
@@ -54,16 +63,18 @@ export class ChaosServices {
       SLUICE_REGISTRY_MGMT_PORT: String(mgmtPort),
       SLUICE_REGISTRY_STORAGE: 'postgres',
       SLUICE_REGISTRY_DB: db,
+      SLUICE_S3_PORT: String(s3Port),
     });
     const cfg = stackConfig({ cwd: repoRoot, env });
-    const endpoints = { brokers: [`127.0.0.1:${kafkaPort}`], registryUrl: `http://127.0.0.1:${registryPort}/apis/ccompat/v7`, redisUrl: `redis://127.0.0.1:${redisPort}` };
+    const endpoints: ServiceEndpoints = { brokers: [`127.0.0.1:${kafkaPort}`], registryUrl: `http://127.0.0.1:${registryPort}/apis/ccompat/v7`, redisUrl: `redis://127.0.0.1:${redisPort}` };
     const s = new ChaosServices(dir, cfg, redisPort, db, endpoints, log);
     try {
-      const up = await stackUp({ cwd: repoRoot, env, log });
+      const up = await stackUp({ cwd: repoRoot, env, log, services: ['kafka', 'registry', 'redis', ...(opts.s3 ? (['s3'] as const) : [])] });
       for (const svc of up.services) if (svc.pid !== undefined) track(svc.pid, `${svc.service} (stack)`);
       if (up.env.KAFKA_BROKERS !== endpoints.brokers[0] || up.env.SCHEMA_REGISTRY_URL !== endpoints.registryUrl) {
-        throw new Error(`stackUp did not start private services: ${JSON.stringify(up.env)}`);
+        throw new Error(`stackUp did not start private services: ${JSON.stringify(redactSecrets(up.env))}`);
       }
+      if (opts.s3) endpoints.s3 = Object.fromEntries(S3_ENV_KEYS.map((k) => [k, up.env[k]!]));
       await s.startRedis();
     } catch (err) {
       await s.stop();
@@ -72,7 +83,7 @@ export class ChaosServices {
     return s;
   }
 
-  private pidOf(service: 'kafka' | 'registry'): number | undefined {
+  private pidOf(service: 'kafka' | 'registry' | 's3'): number | undefined {
     return readState(this.cfg.stackDir)[service]?.pid;
   }
 
@@ -138,7 +149,7 @@ export class ChaosServices {
       await gone;
       untrack(r.pid);
     }
-    const pids = (['kafka', 'registry'] as const).map((svc) => this.pidOf(svc)).filter((p): p is number => p !== undefined);
+    const pids = (['kafka', 'registry', 's3'] as const).map((svc) => this.pidOf(svc)).filter((p): p is number => p !== undefined);
     await stackDown({ cwd: this.cfg.repoRoot, env: this.cfg.env, log: () => undefined }).catch(() => undefined);
     for (const pid of pids) {
       if (isAlive(pid)) await stopPid(pid, 1000); // stackDown failed (or the process ignored SIGTERM)

@@ -3,12 +3,13 @@
  * and Redis, 15k events over 6 partitions, and every fault kind at least once — SIGKILL at
  * random instants and at the before-commit crash point, scale 1→3→1, a zombie, Redis restart,
  * registry down 10 s, broker restart. Zero lost, duplicated or mismatched in all four outputs.
+ * Run twice: Parquet into a local folder, and into a bucket of the run's own S3Proxy (issue 13).
  * Every process and temp dir it starts is removed, also when it fails (runChaos' finally, and
  * the pid tracking of test/chaos/processes.ts as a last resort). Its own services need Java, Maven,
  * redis-server and PostgreSQL whatever the other tests use (test/chaos/prerequisites.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { REQUIRED_FAULTS, runChaos, type ChaosResult } from '../chaos/harness.js';
+import { BUCKET_FAULTS, REQUIRED_FAULTS, runChaos, type ChaosResult } from '../chaos/harness.js';
 import { chaosPrerequisites } from '../chaos/prerequisites.js';
 import { killTracked, trackedPids } from '../chaos/processes.js';
 
@@ -17,13 +18,20 @@ const missing = await chaosPrerequisites();
 const skip = missing.length > 0 && !process.env.CI;
 if (skip) console.warn(`[chaos] SKIPPED, missing: ${missing.join('; ')} (see README, Tests)`);
 
+const cases = [
+  { sink: 'local' as const, title: 'loses nothing and duplicates nothing across crashes, rebalances, a zombie and outages', crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02' },
+  // issue 13: the same run into a bucket, each replica on a disk of its own that dies with it, and
+  // a SIGKILL between the commit and the copies that a fresh replica rolls forward from the bucket
+  { sink: 's3' as const, title: 'with the Parquet sink in a bucket: a replica without the dead one\'s disk finishes its copies', crashPoints: 'before-commit:0.1,after-commit:0.1,mid-publish:0.02,after-append:0.02' },
+];
+
 describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
   let result: ChaosResult | undefined;
   afterAll(() => {
     killTracked();
   });
 
-  it('loses nothing and duplicates nothing across crashes, rebalances, a zombie and outages', { timeout: 420_000 }, async () => {
+  it.each(cases)('$title', { timeout: 420_000 }, async ({ sink, crashPoints }) => {
     expect(missing, 'prerequisites of the chaos test (README, Tests)').toEqual([]);
     const lines: string[] = [];
     result = await runChaos({
@@ -34,14 +42,15 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
       produceMs: 80_000,
       stepMs: 200, // 3,000 s of event time: ~300 windows of 10 s
       keys: 20,
-      crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02',
+      crashPoints,
+      sink,
       command: 'npx vitest run --project integration test/integration/chaos.test.ts',
       log: (line) => lines.push(line),
     });
     console.log(`${lines.join('\n')}\n${result.text}`);
     expect(trackedPids(), 'every process the run started is gone').toEqual([]);
     const kinds = new Set(result.faults.map((f) => f.kind));
-    for (const kind of REQUIRED_FAULTS) expect(kinds, `fault ${kind} injected`).toContain(kind);
+    for (const kind of [...REQUIRED_FAULTS, ...(sink === 's3' ? BUCKET_FAULTS : [])]) expect(kinds, `fault ${kind} injected`).toContain(kind);
     for (const c of result.checks) {
       expect(c.details, `${c.output}: details`).toEqual([]);
       expect({ output: c.output, lost: c.lost, duplicated: c.duplicated, unexpected: c.unexpected, mismatched: c.mismatched, got: c.got }).toEqual({ output: c.output, lost: 0, duplicated: 0, unexpected: 0, mismatched: 0, got: c.expected });

@@ -41,6 +41,8 @@ export interface TopologyOptions {
   topicConfig?: Record<string, string>;
   /** Top-level YAML lines appended to the file (e.g. `topics: { partitions: 1 }`). */
   extra?: string;
+  /** The Parquet sink's path (default: `<dir>/parquet`), e.g. s3://bucket/prefix. */
+  parquet?: string;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -56,7 +58,7 @@ export function writeTopology(opts: TopologyOptions = {}): TestTopology {
     output: `${name}-out`,
     dlq: `${name}-dlq`,
     late: `${name}-late`,
-    parquet: join(dir, 'parquet'),
+    parquet: opts.parquet ?? join(dir, 'parquet'),
   };
   writeFileSync(
     t.file,

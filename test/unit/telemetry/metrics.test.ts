@@ -17,6 +17,8 @@ describe('metrics', () => {
     tm.outage('redis', true);
     tm.redisDataLoss();
     tm.windowSize(10);
+    tm.storageOperation('s3', 'put', 0.02, true);
+    tm.storageOperation('s3', 'copy', 0, false);
     const text = await a.registry.metrics();
     for (const line of [
       'sluice_records_total{topology="pv",partition="0",outcome="duplicate"} 2',
@@ -35,6 +37,9 @@ describe('metrics', () => {
       'sluice_redis_data_loss_total{topology="pv"} 1',
       'sluice_partitions_assigned{topology="pv"} 1',
       'sluice_window_size_seconds{topology="pv"} 10',
+      'sluice_storage_operation_seconds_count{topology="pv",backend="s3",operation="put"} 1',
+      'sluice_storage_failures_total{topology="pv",backend="s3",operation="copy"} 1',
+      'sluice_storage_failures_total{topology="pv",backend="local",operation="put"} 0',
     ]) expect(text).toContain(line);
     expect(RECORD_OUTCOMES).toEqual(['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']);
     expect(await b.registry.metrics()).not.toContain('topology="pv"');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, redactUrl, registerSecret } from '../../../src/telemetry/redact.js';
+import { redactSecrets, redactText, redactUrl, registerSecret } from '../../../src/telemetry/redact.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -30,5 +30,12 @@ describe('registerSecret', () => {
     registerSecret('tok-3f9a2b\n');
     registerSecret('ab');
     expect(redactText('bearer tok-3f9a2b failed; again tok-3f9a2b; ab stays')).toBe('bearer *** failed; again ***; ab stays');
+  });
+});
+
+describe('redactSecrets', () => {
+  it('masks secret keys, passwords and tokens, keeps endpoints and key ids', () => {
+    expect(redactSecrets({ SLUICE_S3_ENDPOINT: 'http://127.0.0.1:18090', SLUICE_S3_ACCESS_KEY_ID: 'sluice', SLUICE_S3_SECRET_ACCESS_KEY: 's3cr3t', SLUICE_S3_SESSION_TOKEN: 't', PG_PASSWORD: 'p' }))
+      .toEqual({ SLUICE_S3_ENDPOINT: 'http://127.0.0.1:18090', SLUICE_S3_ACCESS_KEY_ID: 'sluice', SLUICE_S3_SECRET_ACCESS_KEY: '***', SLUICE_S3_SESSION_TOKEN: '***', PG_PASSWORD: '***' });
   });
 });

@@ -20,6 +20,13 @@ async function errorLines(text: string, env: NodeJS.ProcessEnv = {}): Promise<st
 }
 
 describe('topology errors name file, line, column, field and value', () => {
+  it('a bucket path whose bucket name S3 refuses', async () => {
+    const text = BASE.replace('  topic: { name: out }', '  topic: { name: out }\n  parquet: { path: s3://Bad_Bucket/x }');
+    const lines = await errorLines(text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^f\.yaml:\d+:\d+: sinks\.parquet\.path: expected s3:\/\/bucket\/prefix with a bucket name of 3–63 .* \(got "s3:\/\/Bad_Bucket\/x"\)$/);
+  });
+
   it('wrong type', async () => {
     expect(await errorLines(`${BASE}batch: { max_records: lots }\n`)).toEqual([
       'f.yaml:21:23: batch.max_records: expected a number (got "lots")',
