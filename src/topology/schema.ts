@@ -36,6 +36,13 @@ const Source = z.strictObject({
   }),
   event_time: FieldName.describe('Field holding event time: long millis or timestamp-millis'),
   session_timeout: Duration.default(30_000).describe('Consumer group session timeout: how long a silent replica keeps its partitions'),
+  partitioned_by_group_key: z
+    .boolean()
+    .default(true)
+    .describe(
+      'true: upstream keys records by the aggregate.group_by fields, so windows are computed per source partition (one stage). ' +
+        'false: records are re-keyed by the group key through the <name>-repartition topic, so each (key, window) gives one row whatever the input partitioning (two stages, docs/keyed-windows.md)',
+    ),
 });
 
 const Dedup = z.strictObject({

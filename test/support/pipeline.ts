@@ -23,6 +23,8 @@ export interface TestTopology {
   dlq: string;
   late: string;
   parquet: string;
+  /** The repartition topic between the two stages (`<name>-repartition`). */
+  repartition: string;
 }
 
 export interface TopologyOptions {
@@ -35,6 +37,8 @@ export interface TopologyOptions {
   batch?: string;
   /** Top-level YAML lines appended to the file (e.g. `topics: { partitions: 1 }`). */
   extra?: string;
+  /** Two stages: `source.partitioned_by_group_key: false` (docs/keyed-windows.md). */
+  twoStage?: boolean;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -51,6 +55,7 @@ export function writeTopology(opts: TopologyOptions = {}): TestTopology {
     dlq: `${name}-dlq`,
     late: `${name}-late`,
     parquet: join(dir, 'parquet'),
+    repartition: `${name}-repartition`,
   };
   writeFileSync(
     t.file,
@@ -61,6 +66,7 @@ source:
   value: { schema: ${resolve(REPO, 'schemas/page_view.avsc')} }
   event_time: ts
   session_timeout: ${opts.sessionTimeout ?? '30s'}
+  partitioned_by_group_key: ${opts.twoStage ? 'false' : 'true'}
 dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
 window: { type: tumbling, size: 10s, grace: 2s }
 aggregate:

@@ -32,7 +32,7 @@ describe('topology errors name file, line, column, field and value', () => {
 
   it('unknown key without a near match lists the allowed ones', async () => {
     expect(await errorLines(withLine(6, '  event_time: ts\n  colour: blue'))).toEqual([
-      'f.yaml:7:3: source.colour: unknown key; expected one of topic, group, start, value, event_time, session_timeout',
+      'f.yaml:7:3: source.colour: unknown key; expected one of topic, group, start, value, event_time, session_timeout, partitioned_by_group_key',
     ]);
   });
 

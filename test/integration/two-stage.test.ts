@@ -1,0 +1,164 @@
+/**
+ * Two stages on the real stack (docs/keyed-windows.md): an input of 6 partitions keyed by user,
+ * grouped by page, must give exactly one row per (page, window) on the output topic and in
+ * Parquet, equal to the keyed oracle (lateness by the record's own partition, windows closed by
+ * the minimum stream time), and the same dead letters and late records as one stage would. The
+ * same input processed at another speed per partition (one partition's records arriving only
+ * after the others were processed) and by another number of replicas must commit the very same
+ * results, down to the bytes of the Parquet files.
+ */
+import { rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startReplica, type Replica } from '../../src/runtime/replica.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import { expectLateHeaders, sourceRecords } from '../support/headers.js';
+import { produceFixedInput, type FixedInput, type FixedInputOptions } from '../support/input.js';
+import { oracle, type OracleRecord, type OracleResult } from '../support/oracle.js';
+import { METRICS, readParquetRows, waitPublished, writeTopology, type Row, type TestTopology } from '../support/pipeline.js';
+import { readToEnd, waitProcessed, waitStage2 } from '../support/read.js';
+import { endpoints } from '../support/services.js';
+
+const quiet = pino({ level: 'warn' });
+const PARTITIONS = 6;
+const INPUT = { partitions: PARTITIONS, count: 3000, seed: 21, duplicates: 0.03, late: 0.02, invalid: 0.03, keys: 12, keyBy: 'user_id' } as const;
+
+const keyOf = (r: { start: number; page: unknown }) => `${r.start}|${String(r.page)}`;
+
+/** What both runs must commit, read back from Kafka and the Parquet folder. */
+interface Committed { topic: Row[]; parquet: Row[]; dlq: string[]; late: string[]; files: Map<string, string> }
+
+async function settle(t: TestTopology): Promise<void> {
+  const { brokers } = endpoints();
+  await waitProcessed(brokers, t.group, t.source);
+  await waitPublished(t, await waitStage2(brokers, t.group, t.repartition));
+}
+
+async function committed(t: TestTopology): Promise<Committed> {
+  const { brokers, registryUrl } = endpoints();
+  await settle(t);
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const topic = await Promise.all(
+    (await readToEnd(brokers, t.output)).map(async ({ message }) => {
+      const v = (await registry.decode(message.value!)) as Record<string, unknown>;
+      expect(message.key?.toString()).toBe(v.page);
+      return { start: Number(v.window_start), end: Number(v.window_end), page: String(v.page), metrics: Object.fromEntries(METRICS.map((m) => [m, v[m] as number])) };
+    }),
+  );
+  const positions = async (name: string) =>
+    (await readToEnd(brokers, name)).map(({ message: m }) => `${m.headers?.['sluice.source.partition']?.toString()}:${m.headers?.['sluice.source.offset']?.toString()}`).sort();
+  // the manifest of each published file: its path and sha256
+  const files = new Map<string, string>();
+  const manifests = join(t.parquet, '_manifest');
+  for (const f of (await readdir(manifests, { recursive: true })).filter((f) => f.endsWith('.json'))) {
+    const entry = JSON.parse(await readFile(join(manifests, f), 'utf8')) as { file: string; sha256: string };
+    files.set(entry.file, entry.sha256);
+  }
+  return { topic, parquet: await readParquetRows(`${t.parquet}/window_date=*/*.parquet`), dlq: await positions(t.dlq), late: await positions(t.late), files };
+}
+
+function expectOracleRows(got: Row[], expected: OracleResult): void {
+  const want = new Map(expected.windows.map((w) => [keyOf({ start: w.start, page: w.group.page }), w]));
+  const keys = got.map(keyOf);
+  expect(new Set(keys).size, 'one row per (page, window)').toBe(keys.length);
+  expect(new Set(keys)).toEqual(new Set(want.keys()));
+  for (const row of got) {
+    const w = want.get(keyOf(row))!;
+    expect(row.end).toBe(w.end);
+    for (const m of METRICS) expect(row.metrics[m], `${m} of ${keyOf(row)}`).toBeCloseTo(w.metrics[m] as number, 9);
+  }
+}
+
+const sorted = (ps: Array<{ partition: number; offset: number }>) => ps.map((p) => `${p.partition}:${p.offset}`).sort();
+
+/** The oracle input of the whole topic, from one or more sends of the same seeded input. */
+function oracleInput(...inputs: FixedInput[]): Map<number, OracleRecord[]> {
+  const all = new Map<number, OracleRecord[]>();
+  for (const input of inputs) for (const [p, records] of input.oracleInput()) all.set(p, [...(all.get(p) ?? []), ...records].sort((a, b) => a.offset - b.offset));
+  return all;
+}
+
+describe('two stages: one row per key and window, whatever the partitioning and the timing', () => {
+  const replicas: Replica[] = [];
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const r of replicas) await r.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function start(t: TestTopology, n: number): Promise<Replica[]> {
+    const { brokers, registryUrl, redisUrl } = endpoints();
+    const started: Replica[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await startReplica(await loadTopology(t.file), { brokers, registryUrl, redisUrl }, { port: 0, log: quiet });
+      replicas.push(r);
+      started.push(r);
+    }
+    return started;
+  }
+
+  function produce(t: TestTopology, extra: Partial<FixedInputOptions> = {}): Promise<FixedInput> {
+    const { brokers, registryUrl } = endpoints();
+    return produceFixedInput({ brokers, registryUrl, topic: t.source, topologyFile: t.file, ...INPUT, ...extra });
+  }
+
+  let first: { t: TestTopology; expected: OracleResult; out: Committed } | undefined;
+
+  it('2 replicas, input keyed by user, grouped by page: the keyed oracle exactly, on the topic and in Parquet', async () => {
+    const t = writeTopology({ twoStage: true });
+    dirs.push(t.dir);
+    const input = await produce(t);
+    const topology = await loadTopology(t.file, { checkSql: false });
+    const expected = oracle(oracleInput(input), topology.spec, { keyed: true });
+    // the input is what the test needs: pages spread over partitions, every kind of record
+    const single = oracle(oracleInput(input), topology.spec);
+    expect(single.windows.length, 'one stage would split windows over partitions').toBeGreaterThan(expected.windows.length * 2);
+    expect(expected.windows.length).toBeGreaterThan(50);
+    expect(expected.late.length).toBeGreaterThan(10);
+    expect(expected.deadLetters.length).toBeGreaterThan(10);
+    expect(expected.duplicates.length).toBeGreaterThan(10);
+
+    const [a, b] = await start(t, 2);
+    const out = await committed(t);
+    expectOracleRows(out.topic, expected);
+    expectOracleRows(out.parquet, expected);
+    // the late decision is the source partition's, as with one stage: the same records either way
+    expect(out.dlq).toEqual(sorted(expected.deadLetters));
+    expect(out.late).toEqual(sorted(expected.late));
+    expect(sorted(single.late)).toEqual(out.late);
+    const source = await sourceRecords(endpoints().brokers, t.source);
+    for (const { message } of await readToEnd(endpoints().brokers, t.late)) expectLateHeaders(message, { source: t.source, records: source, late: expected.late });
+    // both replicas run tasks of both stages
+    for (const r of [a!, b!]) {
+      expect(r.assignedOf(t.source).length).toBeGreaterThan(0);
+      expect(r.assignedOf(t.repartition).length).toBeGreaterThan(0);
+    }
+    first = { t, expected, out };
+  });
+
+  it('one partition held back until the others are processed, 3 replicas: nothing closes early, then the very same results', async () => {
+    expect(first, 'runs after the first test').toBeDefined();
+    const t = writeTopology({ twoStage: true });
+    dirs.push(t.dir);
+    const held = PARTITIONS - 1;
+    const early = await produce(t, { partitionsSent: [0, 1, 2, 3, 4] });
+    await start(t, 3);
+    await settle(t);
+    // stage 2 has every record of partitions 0–4, but partition 5 never spoke: no window may close
+    expect(await readToEnd(endpoints().brokers, t.output)).toEqual([]);
+
+    const late = await produce(t, { partitionsSent: [held] });
+    const topology = await loadTopology(t.file, { checkSql: false });
+    expect(oracle(oracleInput(early, late), topology.spec, { keyed: true })).toEqual(first!.expected);
+    const out = await committed(t);
+    expectOracleRows(out.topic, first!.expected);
+    expect(out.dlq).toEqual(first!.out.dlq);
+    expect(out.late).toEqual(first!.out.late);
+    // Parquet files: the same names and the same bytes as the first run's
+    expect(out.files.size).toBeGreaterThan(0);
+    expect(out.files).toEqual(first!.out.files);
+  });
+});
