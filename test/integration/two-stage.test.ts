@@ -8,78 +8,18 @@
  * results, down to the bytes of the Parquet files.
  */
 import { rmSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { expectLateHeaders, sourceRecords } from '../support/headers.js';
-import { produceFixedInput, type FixedInput, type FixedInputOptions } from '../support/input.js';
-import { oracle, type OracleRecord, type OracleResult } from '../support/oracle.js';
-import { METRICS, readParquetRows, waitPublished, writeTopology, type Row, type TestTopology } from '../support/pipeline.js';
-import { readToEnd, waitProcessed, waitStage2 } from '../support/read.js';
+import { oracle, type OracleResult } from '../support/oracle.js';
+import { writeTopology, type TestTopology } from '../support/pipeline.js';
+import { readToEnd } from '../support/read.js';
 import { endpoints } from '../support/services.js';
+import { committed, expectOracleRows, oracleInput, PARTITIONS, produce, settle, sorted, type Committed } from '../support/two-stage.js';
 
 const quiet = pino({ level: 'warn' });
-const PARTITIONS = 6;
-const INPUT = { partitions: PARTITIONS, count: 3000, seed: 21, duplicates: 0.03, late: 0.02, invalid: 0.03, keys: 12, keyBy: 'user_id' } as const;
-
-const keyOf = (r: { start: number; page: unknown }) => `${r.start}|${String(r.page)}`;
-
-/** What both runs must commit, read back from Kafka and the Parquet folder. */
-interface Committed { topic: Row[]; parquet: Row[]; dlq: string[]; late: string[]; files: Map<string, string> }
-
-async function settle(t: TestTopology): Promise<void> {
-  const { brokers } = endpoints();
-  await waitProcessed(brokers, t.group, t.source);
-  await waitPublished(t, await waitStage2(brokers, t.group, t.repartition));
-}
-
-async function committed(t: TestTopology): Promise<Committed> {
-  const { brokers, registryUrl } = endpoints();
-  await settle(t);
-  const registry = new SchemaRegistry({ host: registryUrl });
-  const topic = await Promise.all(
-    (await readToEnd(brokers, t.output)).map(async ({ message }) => {
-      const v = (await registry.decode(message.value!)) as Record<string, unknown>;
-      expect(message.key?.toString()).toBe(v.page);
-      return { start: Number(v.window_start), end: Number(v.window_end), page: String(v.page), metrics: Object.fromEntries(METRICS.map((m) => [m, v[m] as number])) };
-    }),
-  );
-  const positions = async (name: string) =>
-    (await readToEnd(brokers, name)).map(({ message: m }) => `${m.headers?.['sluice.source.partition']?.toString()}:${m.headers?.['sluice.source.offset']?.toString()}`).sort();
-  // the manifest of each published file: its path and sha256
-  const files = new Map<string, string>();
-  const manifests = join(t.parquet, '_manifest');
-  for (const f of (await readdir(manifests, { recursive: true })).filter((f) => f.endsWith('.json'))) {
-    const entry = JSON.parse(await readFile(join(manifests, f), 'utf8')) as { file: string; sha256: string };
-    files.set(entry.file, entry.sha256);
-  }
-  return { topic, parquet: await readParquetRows(`${t.parquet}/window_date=*/*.parquet`), dlq: await positions(t.dlq), late: await positions(t.late), files };
-}
-
-function expectOracleRows(got: Row[], expected: OracleResult): void {
-  const want = new Map(expected.windows.map((w) => [keyOf({ start: w.start, page: w.group.page }), w]));
-  const keys = got.map(keyOf);
-  expect(new Set(keys).size, 'one row per (page, window)').toBe(keys.length);
-  expect(new Set(keys)).toEqual(new Set(want.keys()));
-  for (const row of got) {
-    const w = want.get(keyOf(row))!;
-    expect(row.end).toBe(w.end);
-    for (const m of METRICS) expect(row.metrics[m], `${m} of ${keyOf(row)}`).toBeCloseTo(w.metrics[m] as number, 9);
-  }
-}
-
-const sorted = (ps: Array<{ partition: number; offset: number }>) => ps.map((p) => `${p.partition}:${p.offset}`).sort();
-
-/** The oracle input of the whole topic, from one or more sends of the same seeded input. */
-function oracleInput(...inputs: FixedInput[]): Map<number, OracleRecord[]> {
-  const all = new Map<number, OracleRecord[]>();
-  for (const input of inputs) for (const [p, records] of input.oracleInput()) all.set(p, [...(all.get(p) ?? []), ...records].sort((a, b) => a.offset - b.offset));
-  return all;
-}
 
 describe('two stages: one row per key and window, whatever the partitioning and the timing', () => {
   const replicas: Replica[] = [];
@@ -98,11 +38,6 @@ describe('two stages: one row per key and window, whatever the partitioning and 
       started.push(r);
     }
     return started;
-  }
-
-  function produce(t: TestTopology, extra: Partial<FixedInputOptions> = {}): Promise<FixedInput> {
-    const { brokers, registryUrl } = endpoints();
-    return produceFixedInput({ brokers, registryUrl, topic: t.source, topologyFile: t.file, ...INPUT, ...extra });
   }
 
   let first: { t: TestTopology; expected: OracleResult; out: Committed } | undefined;
