@@ -20,6 +20,8 @@ export interface Checkpoint {
   pending: Array<[start: number, end: number]>;
   /** Staging token (folder) of the pending files. */
   staging?: string;
+  /** Stage 1 with source.idle_timeout: the largest event time of a record, when idle advances took stream time past it. */
+  recordTime?: number;
   /** Stage 2 of a two-stage topology: each source partition's stream time seen at `position` (docs/keyed-windows.md). */
   watermarks?: WatermarkList;
 }
@@ -52,6 +54,7 @@ export function encodeCheckpoint(c: Checkpoint): string {
     st: c.streamTime === NO_STREAM_TIME ? null : c.streamTime,
     pend: c.pending,
     stg: c.staging,
+    ...(c.recordTime !== undefined && c.recordTime !== c.streamTime ? { rt: c.recordTime === NO_STREAM_TIME ? null : c.recordTime } : {}),
     ...(c.watermarks ? { wm: packWatermarks(c.watermarks) } : {}),
   });
   if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
@@ -64,10 +67,11 @@ export function encodeCheckpoint(c: Checkpoint): string {
 export function decodeCheckpoint(metadata: string | null | undefined): Checkpoint | undefined {
   if (!metadata) return undefined;
   try {
-    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: Array<[number, number]>; stg?: string; wm?: unknown };
+    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: Array<[number, number]>; stg?: string; wm?: unknown; rt?: number | null };
     if (o.v !== 1 || typeof o.pos !== 'number') return undefined;
     const watermarks = unpackWatermarks(o.wm);
-    return { position: o.pos, streamTime: o.st ?? NO_STREAM_TIME, pending: Array.isArray(o.pend) ? o.pend : [], staging: o.stg, ...(watermarks ? { watermarks } : {}) };
+    const recordTime = o.rt === undefined ? undefined : (o.rt ?? NO_STREAM_TIME);
+    return { position: o.pos, streamTime: o.st ?? NO_STREAM_TIME, pending: Array.isArray(o.pend) ? o.pend : [], staging: o.stg, ...(recordTime !== undefined ? { recordTime } : {}), ...(watermarks ? { watermarks } : {}) };
   } catch {
     return undefined;
   }

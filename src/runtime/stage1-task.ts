@@ -14,13 +14,16 @@ import { RecordDecoder } from '../decode/decoder.js';
 import { SourceTime } from '../window/source-time.js';
 import type { ReplicaContext } from './context.js';
 import { withDependency } from './outage.js';
-import { runStage1 } from './stage1.js';
+import { advanceIdle, runStage1 } from './stage1.js';
 
 export class Stage1Task {
   nextOffset: number;
   readonly isRestoring = false;
   /** The stream time of the last watermark committed to the repartition topic. */
   published: number;
+  /** Wall clock of the task's start or its last batch: source.idle_timeout counts from here. */
+  private lastActivity = Date.now();
+  private lastIdleCommit = 0;
 
   private constructor(
     private readonly ctx: ReplicaContext,
@@ -43,7 +46,10 @@ export class Stage1Task {
     const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${topic}-${partition}`, spec.transaction_timeout, ctx.maxMessageBytes);
     try {
       await txn.fence(); // 1
-      const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, topic, partition); // 2
+      const committed = await fetchCommitted(ctx.admin, spec.source.group, topic, partition); // 2
+      const { checkpoint } = committed;
+      // nothing committed yet: start where the consumer starts, so that an idle advance can commit an offset
+      const offset = committed.offset ?? (await startOffset(ctx, topic, partition));
       if (checkpoint && checkpoint.position > (offset ?? 0)) {
         // a single-stage checkpoint (its offset is the low-water mark of open windows): the records
         // in between would be counted twice; the README says to give the two-stage topology a new name
@@ -60,7 +66,7 @@ export class Stage1Task {
         dedupKey: spec.dedup?.key,
         fields: ctx.stages!.codec.fields,
       });
-      const time = new SourceTime(spec.window, { streamTime: checkpoint?.streamTime });
+      const time = new SourceTime(spec.window, { streamTime: checkpoint?.streamTime, recordTime: checkpoint?.recordTime });
       log.info({ committedOffset: offset ?? null, streamTime: checkpoint?.streamTime ?? null }, 'stage-1 task started');
       return new Stage1Task(ctx, topic, partition, log, txn, decoder, time, offset);
     } catch (e) {
@@ -70,10 +76,29 @@ export class Stage1Task {
   }
 
   run(messages: KafkaMessage[]): Promise<void> {
+    this.lastActivity = Date.now();
     return runStage1(this.ctx, this, messages);
+  }
+
+  /**
+   * Called about every second by the consumer, never during a batch: after source.idle_timeout
+   * without records, stream time follows the wall clock (stage1.ts, advanceIdle), committed at
+   * most every half timeout.
+   */
+  async idle(now: number): Promise<void> {
+    const timeout = this.ctx.topology.spec.source.idle_timeout;
+    if (timeout === undefined || now - this.lastActivity < timeout || now - this.lastIdleCommit < timeout / 2) return;
+    this.lastIdleCommit = now;
+    await advanceIdle(this.ctx, this, now);
   }
 
   async close(): Promise<void> {
     await this.txn.close();
   }
+}
+
+/** The offset a consumer of a group without a committed offset starts at (source.start). */
+async function startOffset(ctx: ReplicaContext, topic: string, partition: number): Promise<number> {
+  const p = (await ctx.admin.fetchTopicOffsets(topic)).find((x) => x.partition === partition);
+  return Number((ctx.topology.spec.source.start === 'earliest' ? p?.low : p?.high) ?? 0);
 }

@@ -46,7 +46,7 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   for (const d of fresh) {
     const r = task.time.observe(d.eventTime);
     if (r.late) {
-      lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime }));
+      lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime, idle: r.idle }));
       continue;
     }
     const key = groupKey(d.value, spec.aggregate.group_by);
@@ -61,12 +61,7 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   await task.txn.begin();
   await sendSideRecords(ctx, task.txn, deadLetters, lateRecords);
   await task.txn.send(stages.topic, [...repartitioned, ...watermarks]);
-  const checkpoint = encodeCheckpoint({ position: task.nextOffset, streamTime, pending: [] });
-  await task.txn.commit({ groupId: spec.source.group, topic: src.topic, partition: task.partition, offset: task.nextOffset, metadata: checkpoint }, () => crashPoint('before-commit'));
-  crashPoint('after-commit');
-  task.published = streamTime;
-  ctx.metrics.transaction('committed');
-  ctx.kafkaLog.recovered();
+  await commitStage1(ctx, task);
 
   const p = task.partition;
   ctx.metrics.records(p, 'decoded', valid.length);
@@ -75,4 +70,32 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   ctx.metrics.records(p, 'late', lateRecords.length);
   ctx.metrics.records(p, 'aggregated', repartitioned.length);
   if (streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, streamTime);
+}
+
+/**
+ * A quiet partition (source.idle_timeout, docs/keyed-windows.md): no record for that long. Its
+ * stream time rises to the wall clock minus the timeout, and the decision is committed before
+ * anything else runs on the task: one transaction with a watermark per repartition partition and
+ * the unchanged offset, whose checkpoint holds the new stream time. A restart reads the decision
+ * back and never takes it again; a later record for a window it closed is late at this stage.
+ */
+export async function advanceIdle(ctx: ReplicaContext, task: Stage1Task, now: number): Promise<void> {
+  const stages = ctx.stages!;
+  if (!task.time.advanceIdle(now - ctx.topology.spec.source.idle_timeout!)) return;
+  await task.txn.begin();
+  await task.txn.send(stages.topic, watermarkMessages(task.partition, task.time.streamTime, stages.partitions));
+  await commitStage1(ctx, task);
+  task.log.debug({ streamTime: task.time.streamTime }, 'quiet partition: stream time advanced with the wall clock');
+}
+
+/** The end of step 4: the offset (the read position) with {position, stream time, record time}; commit. */
+async function commitStage1(ctx: ReplicaContext, task: Stage1Task): Promise<void> {
+  const { spec } = ctx.topology;
+  const streamTime = task.time.streamTime;
+  const checkpoint = encodeCheckpoint({ position: task.nextOffset, streamTime, recordTime: task.time.recordTime, pending: [] });
+  await task.txn.commit({ groupId: spec.source.group, topic: spec.source.topic, partition: task.partition, offset: task.nextOffset, metadata: checkpoint }, () => crashPoint('before-commit'));
+  crashPoint('after-commit');
+  task.published = streamTime;
+  ctx.metrics.transaction('committed');
+  ctx.kafkaLog.recovered();
 }

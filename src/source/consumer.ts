@@ -14,7 +14,7 @@ import { partitionCount } from '../runtime/topics.js';
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
 
-interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; started?: TaskHandle; busy: Promise<void>; sought: boolean; fenced: boolean }
+interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; started?: TaskHandle; busy: Promise<void>; sought: boolean; fenced: boolean; ticking?: boolean }
 
 /** A slot's key: tasks are (topic, partition). */
 const slotKey = (topic: string, partition: number): string => `${topic}/${partition}`;
@@ -25,6 +25,7 @@ export class Source {
   /** Consecutive failed batches or task starts per task: restarts back off (0.5 s doubling to 30 s). */
   private readonly failures = new Map<string, number>();
   private listening = false;
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ReplicaContext, private readonly consumer: Consumer) {}
 
@@ -46,6 +47,7 @@ export class Source {
     if (this.ctx.stages) await this.consumer.subscribe({ topic: this.ctx.stages.topic, fromBeginning: true });
     let partitions = 0;
     for (const topic of this.topics()) partitions += await partitionCount(this.ctx.admin, topic);
+    if (this.ctx.stages && spec.source.idle_timeout !== undefined) this.ticker ??= setInterval(() => this.tick(), 1000);
     await this.consumer.run({
       autoCommit: false, // offsets are committed only inside the tasks' transactions
       eachBatchAutoResolve: false,
@@ -112,9 +114,25 @@ export class Source {
     const { batch } = payload;
     const slot = this.slots.get(slotKey(batch.topic, batch.partition));
     if (!slot || slot.fenced) return; // not ours (any more), or fenced until the next assignment
-    const run = this.process(slot, payload);
+    // after an idle tick of the same task, if one runs (kafkajs itself never overlaps a partition's batches)
+    const run = slot.busy.then(() => this.process(slot, payload));
     slot.busy = run.catch(() => undefined);
     await run;
+  }
+
+  /** The wall clock's turn (source.idle_timeout): each idle-aware task, between its batches, one tick at a time. */
+  private tick(): void {
+    const now = Date.now();
+    for (const slot of this.slots.values()) {
+      const task = slot.started;
+      if (!task?.idle || slot.fenced || slot.ticking) continue;
+      slot.ticking = true;
+      const run = slot.busy.then(async () => {
+        if (this.slots.get(slotKey(slot.topic, slot.partition)) !== slot || slot.fenced || this.ctx.signal.aborted) return;
+        await task.idle!(now).catch((err: unknown) => this.fail(slot, task, err));
+      });
+      slot.busy = run.finally(() => (slot.ticking = false));
+    }
   }
 
   private async process(slot: Slot, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -184,6 +202,7 @@ export class Source {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.ticker);
     await this.consumer.disconnect().catch(() => undefined); // waits for running batches, leaves the group
     await Promise.all([...this.slots.values()].map((s) => this.closeSlot(s)));
     this.slots.clear();

@@ -14,8 +14,8 @@ import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { expectLateHeaders, sourceRecords } from '../support/headers.js';
 import { oracle, type OracleResult } from '../support/oracle.js';
-import { writeTopology, type TestTopology } from '../support/pipeline.js';
-import { readToEnd } from '../support/read.js';
+import { readParquetRows, writeTopology, type TestTopology } from '../support/pipeline.js';
+import { readToEnd, waitFor, waitProcessed } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 import { committed, expectOracleRows, oracleInput, PARTITIONS, produce, settle, sorted, type Committed } from '../support/two-stage.js';
 
@@ -95,5 +95,43 @@ describe('two stages: one row per key and window, whatever the partitioning and 
     // Parquet files: the same names and the same bytes as the first run's
     expect(out.files.size).toBeGreaterThan(0);
     expect(out.files).toEqual(first!.out.files);
+  });
+
+  it('source.idle_timeout: a quiet input closes its last windows; records that come after are late for cause idle', async () => {
+    const { brokers } = endpoints();
+    const t = writeTopology({ twoStage: true, idleTimeout: '2s' });
+    dirs.push(t.dir);
+    const held = PARTITIONS - 1;
+    const early = await produce(t, { partitionsSent: [0, 1, 2, 3, 4] });
+    const topology = await loadTopology(t.file, { checkSql: false });
+    // partition 5 never speaks and the others fall quiet: every window of partitions 0–4 closes,
+    // those the records had closed and those only the wall clock closes
+    const sent = new Map([...early.oracleInput()].filter(([p]) => p !== held));
+    const quiet = oracle(sent, topology.spec, { keyed: true });
+    const all = { ...quiet, windows: [...quiet.windows, ...quiet.pending], pending: [] };
+    expect(quiet.pending.length).toBeGreaterThan(0);
+    await start(t, 2);
+    const rows = all.windows.length;
+    await waitFor(async () => (await readToEnd(brokers, t.output)).length >= rows, 90_000, () => `${rows} rows on ${t.output}`, 1000);
+    const parquet = () => readParquetRows(`${t.parquet}/window_date=*/*.parquet`).catch(() => []);
+    await waitFor(async () => (await parquet()).length >= rows, 30_000, () => `${rows} rows in Parquet`, 500);
+
+    // then partition 5's records arrive: its stream time followed the wall clock, so every one is late
+    const late = await produce(t, { partitionsSent: [held] });
+    await waitProcessed(brokers, t.group, t.source);
+    const out = await committed(t);
+    expectOracleRows(out.topic, all);
+    expectOracleRows(out.parquet, all);
+    const whole = oracle(oracleInput(early, late), topology.spec, { keyed: true });
+    const dropped = new Set([...whole.deadLetters, ...whole.duplicates].map((p) => `${p.partition}:${p.offset}`));
+    const fresh5 = late.byPartition.get(held)!.map((m) => `${held}:${m.offset}`).filter((p) => !dropped.has(p));
+    expect(fresh5.length).toBeGreaterThan(100);
+    expect(out.late).toEqual([...sorted(quiet.late), ...fresh5].sort());
+    expect(out.dlq).toEqual(sorted(whole.deadLetters));
+    const idle = (await readToEnd(brokers, t.late)).filter(({ message }) => message.headers?.['sluice.late.cause']?.toString() === 'idle');
+    // cause idle: all but those its own records had made late anyway
+    const lateByRecords = new Set(sorted(whole.late.filter((l) => l.partition === held)));
+    expect(lateByRecords.size).toBeGreaterThan(0);
+    expect(idle.map(({ message: m }) => `${m.headers?.['sluice.source.partition']?.toString()}:${m.headers?.['sluice.source.offset']?.toString()}`).sort()).toEqual(fresh5.filter((p) => !lateByRecords.has(p)).sort());
   });
 });

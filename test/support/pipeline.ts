@@ -39,6 +39,8 @@ export interface TopologyOptions {
   extra?: string;
   /** Two stages: `source.partitioned_by_group_key: false` (docs/keyed-windows.md). */
   twoStage?: boolean;
+  /** `source.idle_timeout` (two stages only). */
+  idleTimeout?: string;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -67,7 +69,7 @@ source:
   event_time: ts
   session_timeout: ${opts.sessionTimeout ?? '30s'}
   partitioned_by_group_key: ${opts.twoStage ? 'false' : 'true'}
-dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
+${opts.idleTimeout ? `  idle_timeout: ${opts.idleTimeout}\n` : ''}dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
 window: { type: tumbling, size: 10s, grace: 2s }
 aggregate:
   group_by: [page]

@@ -24,6 +24,15 @@ describe('checkpoint in the offset-commit metadata', () => {
   });
 });
 
+describe('stage-1 checkpoint', () => {
+  it('keeps the record time only when an idle advance took stream time past it', () => {
+    const c = { position: 3, streamTime: 1_700_000_100_000, recordTime: 1_700_000_000_000, pending: [] as Array<[number, number]> };
+    expect(decodeCheckpoint(encodeCheckpoint(c))).toEqual(c);
+    expect(encodeCheckpoint({ ...c, recordTime: c.streamTime })).not.toContain('rt');
+    expect(decodeCheckpoint(encodeCheckpoint({ ...c, recordTime: NO_STREAM_TIME }))?.recordTime).toBe(NO_STREAM_TIME);
+  });
+});
+
 describe('stage-2 checkpoint', () => {
   it('round-trips the source watermarks, unknown ones included', () => {
     const c = { position: 9, streamTime: NO_STREAM_TIME, pending: [] as Array<[number, number]>, watermarks: [1_700_000_000_000, null, 1_700_000_004_000] };

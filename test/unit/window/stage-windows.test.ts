@@ -56,3 +56,23 @@ describe('WatermarkWindows (stage 2)', () => {
     expect(w.lowWaterMark(20)).toBe(20);
   });
 });
+
+describe('SourceTime idle advances (source.idle_timeout)', () => {
+  it('raise stream time, never lower it, and make the records they closed late for cause idle', () => {
+    const s = new SourceTime(tumbling);
+    expect(s.observe(5).late).toBe(false);
+    expect(s.advanceIdle(3)).toBe(false);
+    expect(s.advanceIdle(30)).toBe(true);
+    expect(s.streamTime).toBe(30);
+    expect(s.recordTime).toBe(5);
+    expect(s.observe(8)).toEqual({ late: true, window: { start: 0, end: 10 }, lateByMs: 18, idle: true });
+    s.observe(40); // a record passes the idle advance: later late records are the records' doing
+    expect(s.observe(8)).toEqual({ late: true, window: { start: 0, end: 10 }, lateByMs: 28, idle: false });
+  });
+
+  it('restores the record time from the checkpoint, so the cause survives a restart', () => {
+    const s = new SourceTime(tumbling, { streamTime: 30, recordTime: 5 });
+    expect(s.observe(8)).toMatchObject({ late: true, idle: true });
+    expect(new SourceTime(tumbling, { streamTime: 30 }).observe(8)).toMatchObject({ late: true, idle: false });
+  });
+});
