@@ -10,6 +10,7 @@ import type { Column } from '../window/columns.js';
 import type { KafkaLog } from './kafka-log.js';
 import type { DuckState } from '../window/duck-state.js';
 import type { RepartitionCodec } from '../repartition/codec.js';
+import type { StageMetrics } from '../telemetry/stage-metrics.js';
 
 /** The link between the two stages of a topology whose source is not partitioned by the group key. */
 export interface Stages {
@@ -22,6 +23,7 @@ export interface Stages {
   codec: RepartitionCodec;
   /** The repartition partition of a group key (murmur2, as the Java client). */
   partitionOf(key: string | null): number;
+  metrics: StageMetrics;
 }
 
 export interface ReplicaContext {

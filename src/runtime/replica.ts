@@ -14,6 +14,7 @@ import { buildSinks, sinkDirectories, sinkTopics } from '../sink/registry.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
+import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
 import { DuckState } from '../window/duck-state.js';
@@ -107,7 +108,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
-    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, repartition, partitions, stored));
+    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
@@ -143,7 +144,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
 }
 
 /** The link between the stages: the repartition topic (created above with the others) and how records travel on it. */
-async function stagesOf(admin: Admin, topic: string, sourcePartitions: number, stored: readonly Column[]): Promise<Stages> {
+async function stagesOf(admin: Admin, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics): Promise<Stages> {
   const partitions = await partitionCount(admin, topic);
-  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(stored), partitionOf: groupKeyPartitioner(topic, partitions) };
+  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(stored), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
 }

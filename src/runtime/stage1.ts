@@ -69,6 +69,8 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   ctx.metrics.records(p, 'duplicate', valid.length - fresh.length);
   ctx.metrics.records(p, 'late', lateRecords.length);
   ctx.metrics.records(p, 'aggregated', repartitioned.length);
+  stages.metrics.repartitioned(1, 'data', repartitioned.length);
+  stages.metrics.repartitioned(1, 'watermark', watermarks.length);
   if (streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, streamTime);
 }
 
@@ -85,6 +87,7 @@ export async function advanceIdle(ctx: ReplicaContext, task: Stage1Task, now: nu
   await task.txn.begin();
   await task.txn.send(stages.topic, watermarkMessages(task.partition, task.time.streamTime, stages.partitions));
   await commitStage1(ctx, task);
+  stages.metrics.repartitioned(1, 'watermark', stages.partitions);
   task.log.debug({ streamTime: task.time.streamTime }, 'quiet partition: stream time advanced with the wall clock');
 }
 

@@ -18,7 +18,7 @@ import type { TimeWindow } from '../window/kinds.js';
 import { WatermarkWindows } from '../window/watermark-windows.js';
 import type { ReplicaContext } from './context.js';
 import { withDependency } from './outage.js';
-import { runStage2 } from './stage2.js';
+import { reportStage2, runStage2 } from './stage2.js';
 
 export class Stage2Task {
   nextOffset: number;
@@ -60,6 +60,7 @@ export class Stage2Task {
       const watermarks = new SourceWatermarks(stages.sourcePartitions, checkpoint?.watermarks);
       const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), offset, checkpoint);
       log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, minimum: watermarks.minimum }, 'stage-2 task started');
+      reportStage2(ctx, task);
       return task;
     } catch (e) {
       await txn.close();
@@ -71,8 +72,8 @@ export class Stage2Task {
     return this.restoring;
   }
 
-  run(messages: KafkaMessage[]): Promise<void> {
-    return runStage2(this.ctx, this, messages);
+  run(messages: KafkaMessage[], highWatermark?: number): Promise<void> {
+    return runStage2(this.ctx, this, messages, highWatermark);
   }
 
   /** Called after each batch: logs the end of the restore once. */
@@ -87,6 +88,7 @@ export class Stage2Task {
   }
 
   async close(): Promise<void> {
+    this.ctx.stages!.metrics.stage2Closed(this.partition);
     await this.txn.close();
     await this.table.close().catch(() => undefined);
   }

@@ -23,19 +23,21 @@ import type { KafkaMessage } from 'kafkajs';
 import { encodeCheckpoint, pendingThatFit } from '../commit/checkpoint.js';
 import type { StateRow } from '../window/duck-state.js';
 import type { TimeWindow } from '../window/kinds.js';
+import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import type { Stage2Task } from './stage2-task.js';
 
-export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: KafkaMessage[]): Promise<void> {
-  const { codec } = ctx.stages!;
+export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: KafkaMessage[], highWatermark?: number): Promise<void> {
+  const { codec, metrics } = ctx.stages!;
   const messages = Number(fetched[0]?.offset ?? Infinity) >= task.nextOffset ? fetched : fetched.filter((m) => Number(m.offset) >= task.nextOffset);
   if (messages.length === 0) return;
   const restoring = (offset: number) => offset < task.restoreUntil;
   const { watermarks } = task.windows;
 
   const rows: StateRow[] = [];
+  let data = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
     const r = codec.decode(m.value); // 1
@@ -43,6 +45,7 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
       watermarks.observe(r.partition, r.streamTime); // 2
       continue;
     }
+    data++;
     const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime); // 3
     if (closed.length > 0 && !restoring(offset)) {
       // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
@@ -58,12 +61,27 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
 
   const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = Number(messages[messages.length - 1]!.offset) + 1;
-  if (restored === messages.length) {
-    task.noteProgress(restored); // nothing new: the last checkpoint already covers these records
-    return;
-  }
-  await commitClosedWindows(ctx, windowTask(task), [], []); // 5–8
+  if (restored < messages.length) await commitClosedWindows(ctx, windowTask(task), [], []); // 5–8 (a replay alone commits nothing)
   task.noteProgress(restored);
+
+  // replayed records were counted when they were first read
+  const fresh = restored === 0 ? data : messages.filter((m) => !restoring(Number(m.offset)) && codec.decode(m.value).kind === 'data').length;
+  metrics.repartitioned(2, 'data', fresh);
+  metrics.repartitioned(2, 'watermark', messages.length - restored - fresh);
+  reportStage2(ctx, task, highWatermark);
+}
+
+/** The stage-2 gauges of a task: after each batch, and at its start. */
+export function reportStage2(ctx: ReplicaContext, task: Stage2Task, highWatermark?: number): void {
+  const { watermarks } = task.windows;
+  const minimum = watermarks.minimum;
+  ctx.stages!.metrics.stage2(task.partition, {
+    lag: highWatermark === undefined ? 0 : Math.max(0, highWatermark - task.nextOffset),
+    watermarks: watermarks.snapshot(),
+    minimum: minimum === NO_STREAM_TIME ? undefined : minimum,
+    openWindows: task.windows.openCount,
+    holdingBack: watermarks.holdingBack(),
+  });
 }
 
 /** Steps 5–8 see a stage-2 task through this view: its checkpoint carries the source watermarks. */

@@ -21,7 +21,7 @@ export interface TaskHandle {
   /** Replaying what was processed before a restart (not ready yet). */
   readonly isRestoring: boolean;
   /** One micro-batch of the partition, in offset order; throws to have the task discarded and restarted. */
-  run(messages: KafkaMessage[]): Promise<void>;
+  run(messages: KafkaMessage[], highWatermark?: number): Promise<void>;
   /** A tick of the wall clock while no batch runs (stage 1 with source.idle_timeout). */
   idle?(now: number): Promise<void>;
   close(): Promise<void>;

@@ -163,7 +163,7 @@ export class Source {
         if (!isRunning() || isStale() || ctx.signal.aborted) break;
         const chunk = batch.messages.slice(i, i + max);
         const started = process.hrtime.bigint();
-        await task.run(chunk);
+        await task.run(chunk, Number(batch.highWatermark));
         this.failures.delete(key);
         resolveOffset(chunk[chunk.length - 1]!.offset);
         ctx.metrics.batch(Number(process.hrtime.bigint() - started) / 1e9, chunk.length);

@@ -66,11 +66,18 @@ describe('two stages: one row per key and window, whatever the partitioning and 
     expect(sorted(single.late)).toEqual(out.late);
     const source = await sourceRecords(endpoints().brokers, t.source);
     for (const { message } of await readToEnd(endpoints().brokers, t.late)) expectLateHeaders(message, { source: t.source, records: source, late: expected.late });
-    // both replicas run tasks of both stages
+    // both replicas run tasks of both stages, are ready, and count what crossed between the stages
+    let crossed = 0;
     for (const r of [a!, b!]) {
       expect(r.assignedOf(t.source).length).toBeGreaterThan(0);
       expect(r.assignedOf(t.repartition).length).toBeGreaterThan(0);
+      expect(r.ready()).toBe(true);
+      const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+      crossed += Number(/sluice_repartition_records_total\{[^}]*stage="1",kind="data"\} (\d+)/.exec(text)?.[1]);
+      expect(text).toMatch(/sluice_watermark_minimum_seconds\{[^}]*\} 1\d{9}/);
     }
+    const onTime = [...expected.windows, ...expected.pending].reduce((n, w) => n + w.offsets.length, 0);
+    expect(crossed, 'records written to the repartition topic, each once').toBe(onTime);
     first = { t, expected, out };
   });
 
