@@ -1,6 +1,7 @@
 /**
- * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --keep]`: the full-scale
- * chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points). Prints the
+ * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --keep --two-stage]`: the
+ * full-scale chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points);
+ * `--two-stage` runs it on a two-stage topology (docs/keyed-windows.md). Prints the
  * result table and exits 1 on any difference from the oracle (or a fault kind not injected).
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '6' },
     'produce-seconds': { type: 'string', default: '240' },
     keep: { type: 'boolean', default: false },
+    'two-stage': { type: 'boolean', default: false },
   },
 });
 
@@ -38,6 +40,7 @@ const result = await runChaos({
   command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (line) => process.stderr.write(`${line}\n`),
   keepDir: values.keep,
+  twoStage: values['two-stage'],
 });
 process.stdout.write(`${result.text}\n`);
 process.exit(result.ok ? 0 : 1);

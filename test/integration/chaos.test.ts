@@ -3,6 +3,7 @@
  * and Redis, 15k events over 6 partitions, and every fault kind at least once — SIGKILL at
  * random instants and at the before-commit crash point, scale 1→3→1, a zombie, Redis restart,
  * registry down 10 s, broker restart. Zero lost, duplicated or mismatched in all four outputs.
+ * Then the same on a two-stage topology (docs/keyed-windows.md) with an input keyed by user.
  * Every process and temp dir it starts is removed, also when it fails (runChaos' finally, and
  * the pid tracking of test/chaos/processes.ts as a last resort). Its own services need Java, Maven,
  * redis-server and PostgreSQL whatever the other tests use (test/chaos/prerequisites.ts).
@@ -23,7 +24,8 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
     killTracked();
   });
 
-  it('loses nothing and duplicates nothing across crashes, rebalances, a zombie and outages', { timeout: 420_000 }, async () => {
+  /** The CI-scale run; `twoStage`: on a two-stage topology, input keyed by user (docs/keyed-windows.md). */
+  async function run(twoStage: boolean): Promise<void> {
     expect(missing, 'prerequisites of the chaos test (README, Tests)').toEqual([]);
     const lines: string[] = [];
     result = await runChaos({
@@ -35,8 +37,9 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
       stepMs: 200, // 3,000 s of event time: ~300 windows of 10 s
       keys: 20,
       crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02',
-      command: 'npx vitest run --project integration test/integration/chaos.test.ts',
+      command: `npx vitest run --project integration test/integration/chaos.test.ts${twoStage ? ' -t "two stages"' : ''}`,
       log: (line) => lines.push(line),
+      twoStage,
     });
     console.log(`${lines.join('\n')}\n${result.text}`);
     expect(trackedPids(), 'every process the run started is gone').toEqual([]);
@@ -46,8 +49,12 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
       expect(c.details, `${c.output}: details`).toEqual([]);
       expect({ output: c.output, lost: c.lost, duplicated: c.duplicated, unexpected: c.unexpected, mismatched: c.mismatched, got: c.got }).toEqual({ output: c.output, lost: 0, duplicated: 0, unexpected: 0, mismatched: 0, got: c.expected });
     }
-    expect(result.checks.find((c) => c.output === 'topic')!.expected).toBeGreaterThan(1000);
+    expect(result.checks.find((c) => c.output === 'topic')!.expected).toBeGreaterThan(twoStage ? 500 : 1000);
     expect(result.stops.filter((s) => !s.alreadyExited && s.code !== 0), 'replicas exit 0 on SIGTERM').toEqual([]);
     expect(result.problems).toEqual([]);
-  });
+  }
+
+  it('loses nothing and duplicates nothing across crashes, rebalances, a zombie and outages', { timeout: 420_000 }, () => run(false));
+
+  it('two stages: the same faults, also between the stages, and one row per page and window', { timeout: 420_000 }, () => run(true));
 });
