@@ -1,23 +1,23 @@
 /**
  * The records of the internal repartition topic (`<name>-repartition`, docs/keyed-windows.md),
- * as pure functions. Two kinds, told apart by the value:
+ * as pure functions. Two kinds, told apart by the value's first byte:
  *
- * - data: key = the group key (as the topic sink keys its output), value = JSON
- *   `{"t": event time, "s": source stream time after the record, "p": source partition,
- *   "o": source offset, "v": {stored column: value}}`. `s` lets stage 2 give the record exactly the
- *   windows that were open in its source partition (hopping: the older ones may be closed there).
- * - watermark: key = null, value = JSON `{"w": stream time, "p": source partition}`, written by
- *   the stage-1 task of source partition p to every repartition partition after its data.
+ * - data: key = the group key (as the topic sink keys its output), value = 0x01 then Avro binary
+ *   of `{t: event time, s: source stream time after the record, p: source partition, o: source
+ *   offset, v: the decoded value}`. `s` lets stage 2 give the record exactly the windows that were
+ *   open in its source partition (hopping: the older ones may be closed there).
+ * - watermark: key = null, value = JSON `{"w": stream time, "p": source partition}` (first byte
+ *   `{`), written by the stage-1 task of source partition p to every repartition partition after
+ *   its data.
  *
- * Only the columns the aggregate reads travel (the state table's). Values are made JSON-safe per
- * column type so that stage 2 appends exactly what a single stage would have appended: bytes as
- * base64, complex values as the JSON text the VARCHAR column stores, bigints and non-finite
- * doubles as strings.
+ * `v` is the reader schema projected to the fields stage 1 decodes (the state table's columns,
+ * event time, dedup key), so stage 2 appends exactly the values a single stage would have
+ * appended: same Avro types, same JS values, no text round trip. Avro binary rather than JSON:
+ * a third of the bytes for the demo's page views, and less CPU on both sides.
  */
+import avro, { type Schema, type Type } from 'avsc';
 import type { Message } from 'kafkajs';
 import { SluiceError } from '../errors.js';
-import { toJson } from '../window/appender.js';
-import type { Column } from '../window/columns.js';
 
 export interface DataRecord {
   kind: 'data';
@@ -37,62 +37,74 @@ export interface WatermarkRecord {
 
 export type RepartitionRecord = DataRecord | WatermarkRecord;
 
-/** Encoding of one stored column's value to JSON and back, chosen once from its DuckDB type. */
-interface ColumnCodec {
-  name: string;
-  out(v: unknown): unknown;
-  in(v: unknown): unknown;
-}
-
-const number = (v: unknown): unknown => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? String(v === 0 ? '-0' : v) : v);
-const CODECS: Readonly<Record<string, Pick<ColumnCodec, 'out' | 'in'>>> = {
-  BLOB: { out: (v) => Buffer.from(v instanceof Uint8Array ? v : typeof v === 'string' ? Buffer.from(v) : Buffer.from(toJson(v))).toString('base64'), in: (v) => Buffer.from(String(v), 'base64') },
-  VARCHAR: { out: (v) => (typeof v === 'string' ? v : toJson(v)), in: (v) => v },
-  BIGINT: { out: (v) => (typeof v === 'bigint' ? v.toString() : v), in: (v) => v },
-  FLOAT: { out: number, in: (v) => (typeof v === 'string' ? Number(v) : v) },
-  DOUBLE: { out: number, in: (v) => (typeof v === 'string' ? Number(v) : v) },
-};
-const AS_IS: Pick<ColumnCodec, 'out' | 'in'> = { out: (v) => v, in: (v) => v };
+const DATA = 0x01;
+const WATERMARK = '{'.charCodeAt(0);
 
 export class RepartitionCodec {
-  private readonly columns: readonly ColumnCodec[];
-  /** Names of the columns that travel: what stage 1 needs decoded. */
-  readonly fields: readonly string[];
+  private readonly type: Type;
 
-  /** `columns`: the state table's stored columns (TaskTable.stored), the same in both stages. */
-  constructor(columns: readonly Column[]) {
-    this.columns = columns.map((c) => ({ name: c.name, ...(CODECS[c.duckType.toUpperCase()] ?? AS_IS) }));
-    this.fields = columns.map((c) => c.name);
+  /**
+   * `readerSchema`: the topology's reader schema; `fields`: what stage 1 decodes (RecordDecoder's
+   * projection: the stored columns, event time, dedup key). A projection Avro cannot express (a
+   * kept field naming a type defined inside a dropped one) keeps the whole schema, as the decoder does.
+   */
+  constructor(readerSchema: Record<string, unknown>, readonly fields: readonly string[]) {
+    this.type = avro.Type.forSchema({
+      type: 'record',
+      name: 'RepartitionData',
+      namespace: 'sluice.internal',
+      fields: [
+        { name: 't', type: 'long' },
+        { name: 's', type: 'long' },
+        { name: 'p', type: 'int' },
+        { name: 'o', type: 'long' },
+        { name: 'v', type: projected(readerSchema, new Set(fields)) },
+      ],
+    } as Schema);
   }
 
   /** The value of a data record; the caller sets key and partition. */
   encodeData(r: Omit<DataRecord, 'kind'>): Buffer {
-    const v: Record<string, unknown> = {};
-    for (const c of this.columns) {
-      const x = r.value[c.name];
-      v[c.name] = x === null || x === undefined ? null : c.out(x);
-    }
-    return Buffer.from(JSON.stringify({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v }));
+    const body = this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value });
+    const out = Buffer.allocUnsafe(body.length + 1);
+    out[0] = DATA;
+    body.copy(out, 1);
+    return out;
   }
 
   decode(value: Buffer | null): RepartitionRecord {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(value?.toString('utf8') ?? 'null') as Record<string, unknown>;
-    } catch {
-      o = {};
+    if (value && value.length > 1 && value[0] === DATA) {
+      try {
+        const r = this.type.decode(value, 1);
+        if (r.offset === value.length) {
+          const o = r.value as { t: number; s: number; p: number; o: number; v: Record<string, unknown> };
+          return { kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v };
+        }
+      } catch {
+        /* reported below */
+      }
     }
-    if (o !== null && typeof o === 'object' && isInt(o.w) && isInt(o.p)) return { kind: 'watermark', partition: o.p, streamTime: o.w };
-    if (o === null || typeof o !== 'object' || !isInt(o.t) || !isInt(o.s) || !isInt(o.p) || !isInt(o.o) || typeof o.v !== 'object' || o.v === null) {
-      throw new SluiceError('INTERNAL', `a record of the repartition topic is neither data nor a watermark: ${String(value?.toString('utf8')).slice(0, 120)}`);
+    if (value && value[0] === WATERMARK) {
+      try {
+        const o = JSON.parse(value.toString('utf8')) as { w?: unknown; p?: unknown };
+        if (isInt(o.w) && isInt(o.p)) return { kind: 'watermark', partition: o.p, streamTime: o.w };
+      } catch {
+        /* reported below */
+      }
     }
-    const raw = o.v as Record<string, unknown>;
-    const v: Record<string, unknown> = {};
-    for (const c of this.columns) {
-      const x = raw[c.name];
-      v[c.name] = x === null || x === undefined ? null : c.in(x);
-    }
-    return { kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: v };
+    throw new SluiceError('INTERNAL', `a record of the repartition topic is neither data nor a watermark (${value?.length ?? 0} bytes, first ${value?.[0] ?? 'none'})`);
+  }
+}
+
+/** The record schema with only `keep` fields, or the whole schema when Avro cannot express the projection. */
+function projected(schema: Record<string, unknown>, keep: ReadonlySet<string>): Record<string, unknown> {
+  const fields = (schema.fields as Array<{ name: string }> | undefined) ?? [];
+  const narrowed = { ...schema, fields: fields.filter((f) => keep.has(f.name)) };
+  try {
+    avro.Type.forSchema(narrowed as Schema);
+    return narrowed;
+  } catch {
+    return schema;
   }
 }
 

@@ -108,7 +108,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
-    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
+    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
@@ -144,7 +144,11 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
 }
 
 /** The link between the stages: the repartition topic (created above with the others) and how records travel on it. */
-async function stagesOf(admin: Admin, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics): Promise<Stages> {
+async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics): Promise<Stages> {
   const partitions = await partitionCount(admin, topic);
-  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(stored), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
+  // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
+  const { event_time } = topology.spec.source;
+  const dedup = topology.spec.dedup?.key ?? [];
+  const fields = [...new Set([...stored.map((c) => c.name), event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
+  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
 }
