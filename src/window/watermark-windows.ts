@@ -11,17 +11,12 @@
 import type { WindowSpec } from '../topology/schema.js';
 import type { SourceWatermarks } from '../repartition/watermarks.js';
 import { windowAssigner, type TimeWindow, type WindowAssigner } from './kinds.js';
+import { OpenWindowSet } from './open-set.js';
 import { openWindowsAt } from './source-time.js';
-
-interface OpenWindow {
-  window: TimeWindow;
-  closesAt: number;
-  minOffset: number;
-}
 
 export class WatermarkWindows {
   private readonly assigner: WindowAssigner;
-  private readonly open = new Map<number, OpenWindow>();
+  private readonly open = new OpenWindowSet();
 
   constructor(spec: WindowSpec, readonly watermarks: SourceWatermarks) {
     this.assigner = windowAssigner(spec);
@@ -41,38 +36,23 @@ export class WatermarkWindows {
         closed.push(w);
         continue;
       }
-      const o = this.open.get(w.start);
-      if (o) {
-        if (offset < o.minOffset) o.minOffset = offset;
-        windows.push(o.window);
-      } else {
-        this.open.set(w.start, { window: w, closesAt, minOffset: offset });
-        windows.push(w);
-      }
+      windows.push(this.open.add(w, closesAt, offset));
     }
     return { windows, closed };
   }
 
   /** Open windows every source partition is past, oldest first. */
   closable(): TimeWindow[] {
-    const min = this.watermarks.minimum;
-    const out: TimeWindow[] = [];
-    for (const o of this.open.values()) if (o.closesAt <= min) out.push(o.window);
-    return out.sort((a, b) => a.start - b.start || a.end - b.end);
+    return this.open.closableAt(this.watermarks.minimum);
   }
 
   markClosed(ws: readonly TimeWindow[]): void {
-    for (const w of ws) {
-      const o = this.open.get(w.start);
-      if (o && o.window.end === w.end) this.open.delete(w.start);
-    }
+    this.open.markClosed(ws);
   }
 
   /** The offset to commit: the smallest repartition offset an open window holds, else `nextOffset`. */
   lowWaterMark(nextOffset: number): number {
-    let low = nextOffset;
-    for (const o of this.open.values()) if (o.minOffset < low) low = o.minOffset;
-    return low;
+    return this.open.lowWaterMark(nextOffset);
   }
 
   get openCount(): number {
