@@ -18,6 +18,9 @@ interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; st
 
 /** A slot's key: tasks are (topic, partition). */
 const slotKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+// a batch of this partition waits out the backoff, and kafkajs waits for every partition's batch
+// of a fetch before the next one: the cap bounds how long one failing partition holds the others
+const MAX_RESTART_DELAY_MS = 5_000;
 
 export class Source {
   private readonly slots = new Map<string, Slot>();
@@ -140,11 +143,15 @@ export class Source {
     const partition = batch.partition;
     const key = slotKey(batch.topic, partition);
     let task: TaskHandle;
+    // heartbeats go on while a task (re)starts: a restart backoff must not cost the group membership
+    const waiting = setInterval(() => void heartbeat().catch(() => undefined), 3000);
     try {
       task = await slot.task;
     } catch {
       this.slots.set(key, this.newSlot(batch.topic, partition, sleep(this.restartDelay(key))));
       return;
+    } finally {
+      clearInterval(waiting);
     }
     const first = Number(batch.messages[0]?.offset ?? batch.firstOffset());
     if (task.nextOffset < 0) task.nextOffset = first; // nothing committed yet: start where the consumer starts
@@ -198,7 +205,7 @@ export class Source {
   private restartDelay(key: string): number {
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    return backoffDelay(n, 500, 30_000);
+    return backoffDelay(n, 500, MAX_RESTART_DELAY_MS);
   }
 
   async stop(): Promise<void> {
