@@ -24,11 +24,15 @@ export interface WindowTask {
   readonly txn: TaskTransaction;
   readonly table: TaskTable;
   readonly nextOffset: number;
-  readonly windows: { closable(): TimeWindow[]; markClosed(ws: readonly TimeWindow[]): void; lowWaterMark(nextOffset: number): number };
+  readonly windows: { closable(): TimeWindow[]; closesAt(w: TimeWindow): number; markClosed(ws: readonly TimeWindow[]): void; lowWaterMark(nextOffset: number): number };
   /** How many of `closable` (oldest first) one checkpoint can list. */
   pendingThatFit(closable: readonly TimeWindow[]): number;
-  /** The checkpoint of a commit that makes `pending` final, its files staged under `staging`. */
-  checkpoint(pending: readonly TimeWindow[], staging: string | undefined): string;
+  /**
+   * The checkpoint of a commit that makes `pending` final, its files staged under `staging`. With
+   * `holdBelow`, windows closing at that time are closable but not in this commit: the checkpoint's
+   * time must stay below it, or a restart from it would judge their records late and lose them.
+   */
+  checkpoint(pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number): string;
 }
 
 export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
@@ -57,7 +61,8 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     const discard = (e: unknown) => Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined))).then(() => Promise.reject(e));
     await task.txn.begin().catch(discard);
     await sendOutputs(ctx, task.txn, closed, first ? deadLetters : [], first ? lateRecords : []).catch(discard);
-    const checkpoint = task.checkpoint(windows, windows.length > 0 ? token : undefined);
+    const next = all[windows.length]; // the oldest window left for the next transaction, if any
+    const checkpoint = task.checkpoint(windows, windows.length > 0 ? token : undefined, next && task.windows.closesAt(next));
     const offset = task.windows.lowWaterMark(task.nextOffset);
     await task.txn.commit({ groupId: spec.source.group, topic: task.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
     crashPoint('after-commit');
@@ -90,3 +95,6 @@ export async function sendSideRecords(ctx: ReplicaContext, txn: TaskTransaction,
     await txn.send(topic, records.map((m) => fitRecord(m, ctx.maxMessageBytes(topic), topic)));
   }
 }
+
+/** A stream time or watermark as a checkpoint may store it: below `holdBelow` when given. */
+export const heldBelow = (time: number, holdBelow: number | undefined): number => (holdBelow === undefined ? time : Math.min(time, holdBelow - 1));

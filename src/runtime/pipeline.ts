@@ -23,7 +23,7 @@ import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
 import { lateRecord } from '../sink/headers.js';
 import type { TimeWindow } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
-import { commitClosedWindows, type WindowTask } from './commit-windows.js';
+import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import { ingest } from './ingest.js';
@@ -60,8 +60,10 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   // the restore range is a prefix of the partition: most batches hold none of it
   const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = lastOffset + 1;
-  if (restored === messages.length) {
-    task.noteProgress(ctx, restored); // nothing new: the last checkpoint already covers these records
+  // nothing new, and nothing left to emit: the last checkpoint already covers these records (a
+  // restore from a checkpoint held below some closable windows ends with those windows to emit)
+  if (restored === messages.length && task.windows.closable().length === 0) {
+    task.noteProgress(ctx, restored);
     return;
   }
   await commitClosedWindows(ctx, windowTask(src.topic, task), deadLetters, lateRecords);
@@ -91,7 +93,7 @@ function windowTask(topic: string, task: Task): WindowTask {
     },
     windows: task.windows,
     pendingThatFit: () => MAX_PENDING_WINDOWS,
-    checkpoint: (pending: readonly TimeWindow[], staging: string | undefined) =>
-      encodeCheckpoint({ position: task.nextOffset, streamTime: task.windows.streamTime, pending: pending.map((w) => [w.start, w.end]), staging }),
+    checkpoint: (pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number) =>
+      encodeCheckpoint({ position: task.nextOffset, streamTime: heldBelow(task.windows.streamTime, holdBelow), pending: pending.map((w) => [w.start, w.end]), staging }),
   };
 }

@@ -24,7 +24,7 @@ import { encodeCheckpoint, pendingThatFit } from '../commit/checkpoint.js';
 import type { StateRow } from '../window/duck-state.js';
 import type { TimeWindow } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
-import { commitClosedWindows, type WindowTask } from './commit-windows.js';
+import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import type { Stage2Task } from './stage2-task.js';
@@ -61,7 +61,8 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
 
   const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = Number(messages[messages.length - 1]!.offset) + 1;
-  if (restored < messages.length) await commitClosedWindows(ctx, windowTask(task), [], []); // 5–8 (a replay alone commits nothing)
+  // 5–8; a replay alone commits nothing, unless it ends with windows to emit (a held checkpoint, commit-windows.ts)
+  if (restored < messages.length || task.windows.closable().length > 0) await commitClosedWindows(ctx, windowTask(task), [], []);
   task.noteProgress(restored);
 
   // replayed records were counted when they were first read
@@ -86,12 +87,13 @@ export function reportStage2(ctx: ReplicaContext, task: Stage2Task, highWatermar
 
 /** Steps 5–8 see a stage-2 task through this view: its checkpoint carries the source watermarks. */
 function windowTask(task: Stage2Task): WindowTask {
-  const checkpointOf = (pending: readonly TimeWindow[], staging: string | undefined) => ({
+  const checkpointOf = (pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number) => ({
     position: task.nextOffset,
-    streamTime: task.windows.watermarks.minimum, // informative: the watermarks are what a restart restores
+    streamTime: heldBelow(task.windows.watermarks.minimum, holdBelow), // informative: the watermarks are what a restart restores
     pending: pending.map((w): [number, number] => [w.start, w.end]),
     staging,
-    watermarks: task.windows.watermarks.snapshot(),
+    // held below the windows left for the next transaction (commit-windows.ts); the replay raises them again
+    watermarks: task.windows.watermarks.snapshot().map((t) => (t === null ? null : heldBelow(t, holdBelow))),
   });
   return {
     partition: task.partition,
@@ -103,6 +105,6 @@ function windowTask(task: Stage2Task): WindowTask {
     },
     windows: task.windows,
     pendingThatFit: (closable) => pendingThatFit(checkpointOf([], undefined), closable),
-    checkpoint: (pending, staging) => encodeCheckpoint(checkpointOf(pending, staging)),
+    checkpoint: (pending, staging, holdBelow) => encodeCheckpoint(checkpointOf(pending, staging, holdBelow)),
   };
 }

@@ -58,6 +58,11 @@ export class TaskWindows {
     return this.open.closableAt(this.st);
   }
 
+  /** When `w` closes: the stream time (or minimum watermark) at which it is final. */
+  closesAt(w: TimeWindow): number {
+    return this.assigner.closesAt(w);
+  }
+
   /** Forgets windows once their emission is committed. */
   markClosed(ws: readonly TimeWindow[]): void {
     this.open.markClosed(ws);

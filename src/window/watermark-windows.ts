@@ -46,6 +46,11 @@ export class WatermarkWindows {
     return this.open.closableAt(this.watermarks.minimum);
   }
 
+  /** When `w` closes: the stream time (or minimum watermark) at which it is final. */
+  closesAt(w: TimeWindow): number {
+    return this.assigner.closesAt(w);
+  }
+
   markClosed(ws: readonly TimeWindow[]): void {
     this.open.markClosed(ws);
   }
