@@ -3,6 +3,7 @@ import { bucketOf, quantile, type Histogram } from './prom.js';
 import type { RawResult } from './raw.js';
 import type { LoadShape, Preloaded } from './setup.js';
 import type { SluiceResult } from './sluice-run.js';
+import type { StreamsResult } from './streams-run.js';
 
 export const TARGET_EVENTS_PER_S = 80_000;
 
@@ -11,15 +12,21 @@ export interface ReportInput {
   input: Preloaded;
   raw: RawResult[];
   sluice: SluiceResult;
+  /** Kafka Streams runs on the same topic (none with --skip-streams). */
+  streams: StreamsResult[];
+  /** Why there are none, printed in their place. */
+  streamsNote?: string;
+  /** How the outputs compared (printed under the table). */
+  verified?: string;
   cores: number;
   load: [number, number];
   topology: string;
   command: string;
 }
 
-export function reproduceCommand(s: LoadShape, profile: boolean): string {
+export function reproduceCommand(s: LoadShape, profile: boolean, extra = ''): string {
   const pct = +(s.duplicates * 100).toFixed(4);
-  return `npm run bench -- --events ${s.events} --partitions ${s.partitions} --keys ${s.keys} --duplicates ${pct} --step-ms ${s.stepMs} --seed ${s.seed}${profile ? ' --profile' : ''}`;
+  return `npm run bench -- --events ${s.events} --partitions ${s.partitions} --keys ${s.keys} --duplicates ${pct} --step-ms ${s.stepMs} --seed ${s.seed}${extra}${profile ? ' --profile' : ''}`;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en');
@@ -32,15 +39,20 @@ export function formatReport(r: ReportInput): string {
   const raw = r.raw.find((x) => x.mode === 'raw');
   const avro = r.raw.find((x) => x.mode === 'avro');
   const sRate = rate(sluice);
-  const ratio = (base: RawResult | undefined) => (base ? (sRate / rate(base)).toFixed(2) : '-');
+  const ratio = (base: { events: number; seconds: number } | undefined) => (base ? (sRate / rate(base)).toFixed(2) : '-');
+  const mib = (b: number) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MiB` : '-');
   const p = (h: Histogram, q: number) => ms(quantile(h, q));
   const bucket = (h: Histogram, q: number) => bucketOf(h, q).map((b) => (Number.isFinite(b) ? `${b * 1000}` : '+Inf')).join('–');
   const windows = Math.ceil(input.eventTimeSpanMs / 10_000);
 
-  const rows: string[][] = [['', 'events/s', 'CPU s/100k ev', 'batch p50', 'batch p99', 'sluice/this']];
-  if (raw) rows.push(['kafkajs consumer, no processing', int(rate(raw)), cpuPer100k(raw).toFixed(2), '-', '-', ratio(raw)]);
-  if (avro) rows.push(['kafkajs + avsc decode of every value', int(rate(avro)), cpuPer100k(avro).toFixed(2), '-', '-', ratio(avro)]);
-  rows.push(['sluice run, one replica', int(sRate), cpuPer100k(sluice).toFixed(2), p(sluice.batchSeconds, 0.5), p(sluice.batchSeconds, 0.99), '1.00']);
+  const cpuRatio = (base: { events: number; cpuSeconds: number }) => (cpuPer100k(sluice) / cpuPer100k(base)).toFixed(2);
+  const rows: string[][] = [['', 'events/s', 'CPU s/100k ev', 'peak RSS', 'batch p50', 'batch p99', 'sluice/this events/s', 'sluice/this CPU']];
+  if (raw) rows.push(['kafkajs consumer, no processing', int(rate(raw)), cpuPer100k(raw).toFixed(2), '-', '-', '-', ratio(raw), cpuRatio(raw)]);
+  if (avro) rows.push(['kafkajs + avsc decode of every value', int(rate(avro)), cpuPer100k(avro).toFixed(2), '-', '-', '-', ratio(avro), cpuRatio(avro)]);
+  rows.push(['sluice run, one replica', int(sRate), cpuPer100k(sluice).toFixed(2), mib(sluice.peakRssBytes), p(sluice.batchSeconds, 0.5), p(sluice.batchSeconds, 0.99), '1.00', '1.00']);
+  for (const k of r.streams) {
+    rows.push([`Kafka Streams, EOS v2, ${k.threads} thread${k.threads === 1 ? '' : 's'}`, int(rate(k)), cpuPer100k(k).toFixed(2), mib(k.peakRssBytes), '-', '-', ratio(k), cpuRatio(k)]);
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
 
@@ -53,13 +65,14 @@ export function formatReport(r: ReportInput): string {
     `  machine: ${r.cores} cores shared with the broker, the registry and Redis; 1-min load average ${r.load[0].toFixed(1)} before, ${r.load[1].toFixed(1)} after`,
     '',
     ...rows.map(line),
-    // the side-by-side baseline comes with a later issue; its row stays here so the table shape does not change
-    `${'Kafka Streams, EOS v2, one thread'.padEnd(widths[0]!)}   not measured yet (a later issue)`,
+    ...(r.streams.length === 0 ? [`${'Kafka Streams'.padEnd(widths[0]!)}   not run: ${r.streamsNote ?? '--skip-streams'}`] : []),
+    ...(r.verified ? ['', `  verified: ${r.verified}`] : []),
     '',
     `  target: >= ${int(TARGET_EVENTS_PER_S)} events/s for one replica: ${sRate >= TARGET_EVENTS_PER_S ? 'MET' : 'NOT MET'} (${int(sRate)})`,
     `  CPU-bound view (robust on a shared box): one full core gives sluice ${int(100_000 / cpuPer100k(sluice))} events/s${avro ? `, kafkajs + avsc ${int(100_000 / cpuPer100k(avro))}` : ''}; the target needs <= ${(100_000 / TARGET_EVENTS_PER_S).toFixed(2)} CPU s/100k on one core`,
     `  sluice: ${int(sluice.events)} events in ${sluice.seconds.toFixed(2)} s from the first processed batch to the last (scraped every 200 ms); CPU of the replica process only (/proc, all threads)`,
     `  memory: peak RSS of the replica ${(sluice.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM, whole run); CPU while draining ${(sluice.cpuSeconds / sluice.seconds).toFixed(2)} cores`,
+    ...r.streams.map((k) => `  Kafka Streams, ${k.threads} thread${k.threads === 1 ? '' : 's'}: ${int(k.events)} events in ${k.seconds.toFixed(2)} s (progress polled every 200 ms), CPU of the JVM (all threads, JIT and GC too) ${(k.cpuSeconds / k.seconds).toFixed(2)} cores; duplicates ${int(k.duplicates)}, malformed ${int(k.malformed)}, ${int(k.windows)} windows emitted`),
     `  batch latency: one micro-batch (<= batch.max_records of one partition) from decode to commit; p50/p99 interpolated within the`,
     `    sluice_batch_duration_seconds buckets (p50 in ${bucket(sluice.batchSeconds, 0.5)} ms, p99 in ${bucket(sluice.batchSeconds, 0.99)} ms); ${int(batches)} batches, mean ${ms(sluice.batchSeconds.sum / Math.max(1, sluice.batchSeconds.count))}, mean ${int(sluice.batchRecords.sum / Math.max(1, batches))} records`,
     `  outcomes: decoded ${int(o.decoded ?? 0)}, duplicate ${int(o.duplicate ?? 0)}, late ${int(o.late ?? 0)}, dead-lettered ${int(o.dead_lettered ?? 0)}, aggregated ${int(o.aggregated ?? 0)}; ${int(sluice.transactions)} transactions, ${int(sluice.windowsEmitted)} windows closed (summed over partitions)`,

@@ -2,8 +2,11 @@
  * `npm run bench`: drains a preloaded topic through ONE `sluice run` replica and, in the same run on
  * the same machine, through a bare kafkajs consumer (the raw ceiling) and kafkajs + avsc; prints
  * events/s, batch latency, CPU per 100k events, the ratios and the command that reproduces it.
+ * In the same run, the Kafka Streams baseline (bench/kafka-streams, built on first use) drains the
+ * same topic with one stream thread and with two; both outputs are read back read_committed and
+ * must hold the same windows as sluice's before any timing is printed (compare.ts).
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
- *          --skip-raw --profile --keep --timeout S
+ *          --skip-raw --skip-streams --threads 1,2 --repartition --profile --keep --timeout S
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
  * if upstream produced 80k events/s, and 2M events span enough windows for closes to count.
  * A larger --step-ms models a catch-up (event time compressed): many more output rows per input.
@@ -19,6 +22,10 @@ import { formatProfile, largestProfile, summariseProfile } from './profile.js';
 import { runRawConsumer, type RawResult } from './raw.js';
 import { formatReport, reproduceCommand } from './report.js';
 import { runSluice } from './sluice-run.js';
+import { compareOutputs, comparisonProblem } from './compare.js';
+import { readOutputs } from './outputs.js';
+import { cleanupStreams, runStreamsBaselines, streamsAppId, type StreamsRun } from './streams-bench.js';
+import { buildStreams, streamsUnavailable } from './streams-build.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -30,6 +37,9 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: 'bench' },
     timeout: { type: 'string', default: '300' },
     'skip-raw': { type: 'boolean', default: false },
+    'skip-streams': { type: 'boolean', default: false },
+    threads: { type: 'string', default: '1,2' },
+    repartition: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -52,6 +62,7 @@ const shape: LoadShape = {
   seed: a.seed,
 };
 const timeoutMs = positive('timeout', a.timeout) * 1000;
+const threads = a.threads.split(',').map((x) => Math.round(positive('threads', x)));
 
 const env = loadStackEnv();
 if (!env.KAFKA_BROKERS || !env.SCHEMA_REGISTRY_URL || !env.REDIS_URL) {
@@ -63,6 +74,11 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const t = writeBenchTopology(dir);
 const rawGroups = [`${t.name}-raw`, `${t.name}-avro`];
 const say = (s: string) => process.stderr.write(`${s}\n`);
+// the comparison is the default wherever Java and Maven are; without them the bench says why and goes on
+const streamsNote = a['skip-streams'] ? '--skip-streams' : streamsUnavailable();
+const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
+const streamsRuns: StreamsRun[] = [];
+const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}` : ' --skip-streams'}`;
 
 try {
   say(`bench: preloading ${shape.events.toLocaleString('en')} events into ${t.source} (not timed)…`);
@@ -77,8 +93,13 @@ try {
   }
   say('bench: sluice run (one replica)…');
   const sluice = await runSluice({ topologyFile: t.file, events: shape.events, env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, dir, timeoutMs, profile: a.profile });
+  let verified: string | undefined;
+  if (streamsJar) {
+    streamsRuns.push(...await runStreamsBaselines({ jar: streamsJar, brokers, registryUrl: env.SCHEMA_REGISTRY_URL, t, partitions: shape.partitions, threads, repartition: a.repartition, events: shape.events, dir, timeoutMs, say }));
+    verified = await verify(streamsRuns);
+  }
   const loadAfter = loadAverage();
-  process.stdout.write(`${formatReport({ shape, input, raw, sluice, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile) })}\n`);
+  process.stdout.write(`${formatReport({ shape, input, raw, sluice, streams: streamsRuns, streamsNote, verified, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile, extra) })}\n`);
   if (sluice.profileDir) {
     const file = largestProfile(sluice.profileDir);
     process.stdout.write(file ? `\n${formatProfile(summariseProfile(file))}\n` : `\nno .cpuprofile in ${sluice.profileDir}\n`);
@@ -86,8 +107,34 @@ try {
   if (a.keep) say(`bench: kept ${dir} (topology, sluice.log${a.profile ? ', profile' : ''}) and topics ${t.source}, ${t.output}`);
 } finally {
   if (!a.keep) {
-    await cleanup(brokers, env.REDIS_URL, t, [t.group, ...rawGroups]).catch((e) => say(`bench: cleanup failed: ${String(e)}`));
+    await cleanup(brokers, env.REDIS_URL, t, [t.group, ...rawGroups, `${t.name}-compare`]).catch((e) => say(`bench: cleanup failed: ${String(e)}`));
+    await cleanupStreams(brokers, threads.map((n) => streamsAppId(t, n))).catch((e) => say(`bench: Kafka Streams cleanup failed: ${String(e)}`));
     if (!a.profile) rmSync(dir, { recursive: true, force: true });
     else say(`bench: profile and log kept in ${dir}`);
   }
+}
+
+/**
+ * Reads sluice's output and each baseline's back (read_committed) and compares their windows;
+ * exits 1 with the reason, printing no timing, when they are not the same.
+ */
+async function verify(runs: StreamsRun[]): Promise<string> {
+  say('bench: reading the outputs back (read_committed) to compare their windows…');
+  const outputs = await readOutputs(brokers, env.SCHEMA_REGISTRY_URL!, [t.output, ...runs.map((r) => r.output)], `${t.name}-compare`);
+  const mine = outputs.get(t.output)!;
+  const lines: string[] = [];
+  for (const r of runs) {
+    const name = `Kafka Streams (${r.threads} thread${r.threads === 1 ? '' : 's'})`;
+    const c = compareOutputs(mine, outputs.get(r.output)!);
+    const problem = r.key_mismatch > 0
+      ? `${r.key_mismatch} input records are not keyed by their page: run with --repartition`
+      : comparisonProblem(c, ['sluice', name]);
+    if (problem) {
+      say(`bench: topics kept for a look: ${t.output} and ${r.output} (delete them when done)`);
+      a.keep = true;
+      throw new Error(`the outputs differ, so no timing is printed: ${problem}`);
+    }
+    lines.push(`${name}: ${c.matched.toLocaleString('en')} windows equal to sluice's${c.onlyA.length + c.onlyB.length > 0 ? ` (${c.onlyA.length} only sluice emitted, ${c.onlyB.length} only Kafka Streams)` : ''}`);
+  }
+  return `${mine.length.toLocaleString('en')} sluice output records read back; ${lines.join('; ')}`;
 }
