@@ -74,7 +74,7 @@ export function comparisonProblem(c: Comparison, names: [string, string], maxUns
     return `${c.mismatches.length} metric value(s) differ between ${a} and ${b} (${shown})`;
   }
   if (c.repeatedA.length > 0 || c.repeatedB.length > 0) return `windows emitted more than once: ${a} ${c.repeatedA.length}, ${b} ${c.repeatedB.length} (e.g. ${[...c.repeatedA, ...c.repeatedB][0]})`;
-  if (c.matched === 0) return `${a} and ${b} have no window in common (${a} ${c.onlyA.length}, ${b} ${c.onlyB.length} windows)`;
+  if (c.matched === 0 && (c.onlyA.length > 0 || c.onlyB.length > 0)) return `${a} and ${b} have no window in common (${a} ${c.onlyA.length}, ${b} ${c.onlyB.length} windows)`;
   // the same close rule on the same records leaves at most the odd window at a partition's end
   const unshared = c.onlyA.length + c.onlyB.length;
   if (unshared > maxUnshared * c.matched) {

@@ -6,7 +6,8 @@
  * same topic with one stream thread and with two; both outputs are read back read_committed and
  * must hold the same windows as sluice's before any timing is printed (compare.ts).
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
- *          --skip-raw --skip-streams --threads 1,2 --repartition --profile --keep --timeout S
+ *          --skip-raw --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
+ *          --profile --keep --timeout S
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
  * if upstream produced 80k events/s, and 2M events span enough windows for closes to count.
  * A larger --step-ms models a catch-up (event time compressed): many more output rows per input.
@@ -40,6 +41,7 @@ const { values: a } = parseArgs({
     'skip-streams': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1,2' },
     repartition: { type: 'boolean', default: false },
+    'streams-state': { type: 'string', default: 'rows' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -63,6 +65,11 @@ const shape: LoadShape = {
 };
 const timeoutMs = positive('timeout', a.timeout) * 1000;
 const threads = a.threads.split(',').map((x) => Math.round(positive('threads', x)));
+const streamsState = a['streams-state'];
+if (streamsState !== 'rows' && streamsState !== 'accumulator') {
+  process.stderr.write(`bench: --streams-state must be rows or accumulator (got ${streamsState})\n`);
+  process.exit(2);
+}
 
 const env = loadStackEnv();
 if (!env.KAFKA_BROKERS || !env.SCHEMA_REGISTRY_URL || !env.REDIS_URL) {
@@ -78,7 +85,7 @@ const say = (s: string) => process.stderr.write(`${s}\n`);
 const streamsNote = a['skip-streams'] ? '--skip-streams' : streamsUnavailable();
 const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
 const streamsRuns: StreamsRun[] = [];
-const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}` : ' --skip-streams'}`;
+const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}`;
 
 try {
   say(`bench: preloading ${shape.events.toLocaleString('en')} events into ${t.source} (not timed)…`);
@@ -95,7 +102,7 @@ try {
   const sluice = await runSluice({ topologyFile: t.file, events: shape.events, env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, dir, timeoutMs, profile: a.profile });
   let verified: string | undefined;
   if (streamsJar) {
-    streamsRuns.push(...await runStreamsBaselines({ jar: streamsJar, brokers, registryUrl: env.SCHEMA_REGISTRY_URL, t, partitions: shape.partitions, threads, repartition: a.repartition, events: shape.events, dir, timeoutMs, say }));
+    streamsRuns.push(...await runStreamsBaselines({ jar: streamsJar, brokers, registryUrl: env.SCHEMA_REGISTRY_URL, t, partitions: shape.partitions, threads, repartition: a.repartition, state: streamsState, events: shape.events, dir, timeoutMs, say }));
     verified = await verify(streamsRuns);
   }
   const loadAfter = loadAverage();
@@ -134,7 +141,8 @@ async function verify(runs: StreamsRun[]): Promise<string> {
       a.keep = true;
       throw new Error(`the outputs differ, so no timing is printed: ${problem}`);
     }
-    lines.push(`${name}: ${c.matched.toLocaleString('en')} windows equal to sluice's${c.onlyA.length + c.onlyB.length > 0 ? ` (${c.onlyA.length} only sluice emitted, ${c.onlyB.length} only Kafka Streams)` : ''}`);
+    if (mine.length === 0 && c.onlyB.length === 0) lines.push(`${name}: no window closed on either side (the event time spans too little), nothing to compare`);
+    else lines.push(`${name}: ${c.matched.toLocaleString('en')} windows equal to sluice's${c.onlyA.length + c.onlyB.length > 0 ? ` (${c.onlyA.length} only sluice emitted, ${c.onlyB.length} only Kafka Streams)` : ''}`);
   }
   return `${mine.length.toLocaleString('en')} sluice output records read back; ${lines.join('; ')}`;
 }

@@ -20,6 +20,7 @@ export interface StreamsBenchOptions {
   partitions: number;
   threads: number[];
   repartition: boolean;
+  state: 'rows' | 'accumulator';
   events: number;
   dir: string;
   timeoutMs: number;
@@ -45,7 +46,7 @@ export async function runStreamsBaselines(o: StreamsBenchOptions): Promise<Strea
       o.say(`bench: Kafka Streams (exactly_once_v2, ${threads} stream thread${threads === 1 ? '' : 's'})…`);
       const r = await runStreams({
         jar: o.jar, brokers: o.brokers, registryUrl: o.registryUrl, input: o.t.source, output, appId, outputSchemaId,
-        readerSchemaFile: o.t.schemaFile, threads, repartition: o.repartition, events: o.events, dir: o.dir, timeoutMs: o.timeoutMs,
+        readerSchemaFile: o.t.schemaFile, threads, repartition: o.repartition, state: o.state, events: o.events, dir: o.dir, timeoutMs: o.timeoutMs,
       });
       runs.push({ ...r, appId, output });
     }

@@ -24,6 +24,8 @@ export interface StreamsRunOptions {
   readerSchemaFile: string;
   threads: number;
   repartition: boolean;
+  /** The window step's form (bench/kafka-streams/README.md): raw rows aggregated at close, or the DSL's accumulator + suppress. */
+  state: 'rows' | 'accumulator';
   events: number;
   dir: string;
   timeoutMs: number;
@@ -51,11 +53,13 @@ export function parseProgress(line: string): StreamsCounters | undefined {
   return { input: c.input ?? 0, malformed: c.malformed ?? 0, duplicates: c.duplicates ?? 0, key_mismatch: c.key_mismatch ?? 0, windows: c.windows ?? 0 };
 }
 
-export function streamsArgs(o: StreamsRunOptions): string[] {
+/** JVM options from SLUICE_BENCH_JVM_OPTS (space-separated), e.g. a flight recording to profile the baseline. */
+export function streamsArgs(o: StreamsRunOptions, jvmOpts = process.env.SLUICE_BENCH_JVM_OPTS ?? ''): string[] {
   return [
+    ...jvmOpts.split(/\s+/).filter(Boolean),
     '-jar', o.jar, '--bootstrap', o.brokers.join(','), '--registry', o.registryUrl, '--input', o.input, '--output', o.output,
     '--app-id', o.appId, '--output-schema-id', String(o.outputSchemaId), '--reader-schema', o.readerSchemaFile,
-    '--state-dir', join(o.dir, `state-${o.appId}`), '--threads', String(o.threads), ...(o.repartition ? ['--repartition'] : []),
+    '--state-dir', join(o.dir, `state-${o.appId}`), '--threads', String(o.threads), '--state', o.state, ...(o.repartition ? ['--repartition'] : []),
   ];
 }
 

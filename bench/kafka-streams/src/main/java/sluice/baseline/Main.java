@@ -16,7 +16,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 /**
  * The Kafka Streams baseline, run by the bench (test/bench/streams-run.ts):
  *   java -jar target/kstreams-baseline.jar --bootstrap H:P --registry URL --input T --output T
- *        --app-id ID --output-schema-id N --reader-schema FILE --state-dir DIR [--threads N] [--repartition]
+ *        --app-id ID --output-schema-id N --reader-schema FILE --state-dir DIR
+ *        [--threads N] [--repartition] [--state rows|accumulator]
  * Prints a progress line (Counters) every 100 ms on stdout; SIGTERM closes it cleanly (the last
  * transaction commits). Settings are Kafka Streams' defaults but for exactly_once_v2, the thread
  * count and the consumer starting at the earliest offset.
@@ -28,7 +29,8 @@ public final class Main {
     PageViewTopology.Options o = new PageViewTopology.Options(
         need(a, "input"), need(a, "output"), new Schema.Parser().parse(new File(need(a, "reader-schema"))),
         Long.parseLong(a.getOrDefault("ttl-ms", "3600000")), Duration.ofSeconds(10), Duration.ofSeconds(2),
-        Integer.parseInt(need(a, "output-schema-id")), a.containsKey("repartition"));
+        Integer.parseInt(need(a, "output-schema-id")), a.containsKey("repartition"),
+        "accumulator".equals(a.getOrDefault("state", "rows")));
 
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, need(a, "app-id"));

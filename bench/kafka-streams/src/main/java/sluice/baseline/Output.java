@@ -10,7 +10,6 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.kafka.streams.kstream.Windowed;
 
 /**
  * A closed window as the output record sluice writes: the output schema sluice registered (the
@@ -33,12 +32,12 @@ final class Output {
   }
 
   /** Encodes one window. Synchronized: one instance serves every stream thread, and one window costs ~1 µs. */
-  synchronized byte[] encode(Windowed<String> w, WindowAgg a) {
+  synchronized byte[] encode(String page, long start, long end, WindowAgg a) {
     Counters.WINDOWS.incrementAndGet();
     GenericRecord r = new GenericData.Record(schema);
     Map<String, Object> values = Map.of(
-        "window_start", w.window().start(),
-        "window_end", w.window().end(),
+        "window_start", start,
+        "window_end", end,
         "views", a.count,
         "latency_sum", a.sum,
         "latency_min", a.min,
@@ -46,7 +45,7 @@ final class Output {
         "unique_users", a.users.size(),
         "latency_p95", a.quantileCont(0.95));
     for (Schema.Field f : schema.getFields()) {
-      Object v = f.name().equals("page") ? w.key() : values.get(f.name());
+      Object v = f.name().equals("page") ? page : values.get(f.name());
       if (v == null) throw new IllegalStateException("output field " + f.name() + " has no counterpart in the baseline");
       r.put(f.pos(), as(typeOf(f.schema()), v));
     }
