@@ -7,7 +7,9 @@
  * must hold the same windows as sluice's before any timing is printed (compare.ts).
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
  *          --skip-raw --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
- *          --profile --keep --timeout S
+ *          --live-rate N --live-seconds S --skip-live --profile --keep --timeout S
+ * Then the live shape's latency (live-bench.ts): window close → visible to a read_committed
+ * consumer, sluice and Kafka Streams each on a fresh topic fed at --live-rate for --live-seconds.
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
  * if upstream produced 80k events/s, and 2M events span enough windows for closes to count.
  * A larger --step-ms models a catch-up (event time compressed): many more output rows per input.
@@ -23,6 +25,7 @@ import { formatProfile, largestProfile, summariseProfile } from './profile.js';
 import { runRawConsumer, type RawResult } from './raw.js';
 import { formatReport, reproduceCommand } from './report.js';
 import { runSluice } from './sluice-run.js';
+import { formatLive, runLive, type LiveRow } from './live-bench.js';
 import { compareOutputs, comparisonProblem } from './compare.js';
 import { readOutputs } from './outputs.js';
 import { cleanupStreams, runStreamsBaselines, streamsAppId, type StreamsRun } from './streams-bench.js';
@@ -42,6 +45,9 @@ const { values: a } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     repartition: { type: 'boolean', default: false },
     'streams-state': { type: 'string', default: 'rows' },
+    'live-rate': { type: 'string', default: '5000' },
+    'live-seconds': { type: 'string', default: '60' },
+    'skip-live': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -64,6 +70,8 @@ const shape: LoadShape = {
   seed: a.seed,
 };
 const timeoutMs = positive('timeout', a.timeout) * 1000;
+const liveRate = positive('live-rate', a['live-rate']);
+const liveSeconds = positive('live-seconds', a['live-seconds']);
 const threads = a.threads.split(',').map((x) => Math.round(positive('threads', x)));
 const streamsState = a['streams-state'];
 if (streamsState !== 'rows' && streamsState !== 'accumulator') {
@@ -85,7 +93,7 @@ const say = (s: string) => process.stderr.write(`${s}\n`);
 const streamsNote = a['skip-streams'] ? '--skip-streams' : streamsUnavailable();
 const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
 const streamsRuns: StreamsRun[] = [];
-const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}`;
+const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${liveRate} --live-seconds ${liveSeconds}`}`;
 
 try {
   say(`bench: preloading ${shape.events.toLocaleString('en')} events into ${t.source} (not timed)…`);
@@ -105,8 +113,13 @@ try {
     streamsRuns.push(...await runStreamsBaselines({ jar: streamsJar, brokers, registryUrl: env.SCHEMA_REGISTRY_URL, t, partitions: shape.partitions, threads, repartition: a.repartition, state: streamsState, events: shape.events, dir, timeoutMs, say }));
     verified = await verify(streamsRuns);
   }
+  let live: LiveRow[] = [];
+  if (!a['skip-live']) {
+    live = await runLive({ brokers, registryUrl: env.SCHEMA_REGISTRY_URL, redisUrl: env.REDIS_URL, env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, dir, shape, rate: liveRate, seconds: liveSeconds, timeoutMs, main: t, jar: streamsJar, state: streamsState, say });
+  }
   const loadAfter = loadAverage();
   process.stdout.write(`${formatReport({ shape, input, raw, sluice, streams: streamsRuns, streamsNote, verified, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile, extra) })}\n`);
+  if (live.length > 0) process.stdout.write(`\n${formatLive(live, liveRate, liveSeconds)}\n`);
   if (sluice.profileDir) {
     const file = largestProfile(sluice.profileDir);
     process.stdout.write(file ? `\n${formatProfile(summariseProfile(file))}\n` : `\nno .cpuprofile in ${sluice.profileDir}\n`);
