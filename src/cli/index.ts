@@ -4,6 +4,7 @@
  */
 // first: it must run before anything loads kafkajs (see the file)
 import '../commit/kafkajs-grouping.js';
+import '../source/kafkajs-aborted.js';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError } from '../errors.js';

@@ -8,6 +8,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { SluiceError } from '../errors.js';
+import { packWatermarks, unpackWatermarks, type WatermarkList } from '../repartition/watermarks.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 
 export interface Checkpoint {
@@ -19,14 +20,43 @@ export interface Checkpoint {
   pending: Array<[start: number, end: number]>;
   /** Staging token (folder) of the pending files. */
   staging?: string;
+  /** Stage 1 with source.idle_timeout: the largest event time of a record, when idle advances took stream time past it. */
+  recordTime?: number;
+  /** Stage 2 of a two-stage topology: each source partition's stream time seen at `position` (docs/keyed-windows.md). */
+  watermarks?: WatermarkList;
 }
 
 export const METADATA_MAX_BYTES = 4096;
 /** ~32 bytes per window in JSON keeps a full checkpoint well under 4096 bytes. */
 export const MAX_PENDING_WINDOWS = 100;
 
+/**
+ * How many of `windows` (oldest first) one checkpoint can list as pending besides everything else
+ * it carries (stage 2's watermarks take room of their own): at most MAX_PENDING_WINDOWS, at least 1.
+ */
+export function pendingThatFit(c: Omit<Checkpoint, 'pending' | 'staging'>, windows: ReadonlyArray<{ start: number; end: number }>): number {
+  let size = Buffer.byteLength(encodeCheckpoint({ ...c, pending: [], staging: STAGING_TOKEN_ROOM }));
+  let n = 0;
+  for (const w of windows.slice(0, MAX_PENDING_WINDOWS)) {
+    size += JSON.stringify([w.start, w.end]).length + 1;
+    if (size > METADATA_MAX_BYTES && n > 0) break;
+    n++;
+  }
+  return Math.max(1, n);
+}
+/** Room for the longest staging token (`p<partition>-<8 hex>`). */
+const STAGING_TOKEN_ROOM = 'p2147483647-00000000';
+
 export function encodeCheckpoint(c: Checkpoint): string {
-  const text = JSON.stringify({ v: 1, pos: c.position, st: c.streamTime === NO_STREAM_TIME ? null : c.streamTime, pend: c.pending, stg: c.staging });
+  const text = JSON.stringify({
+    v: 1,
+    pos: c.position,
+    st: c.streamTime === NO_STREAM_TIME ? null : c.streamTime,
+    pend: c.pending,
+    stg: c.staging,
+    ...(c.recordTime !== undefined && c.recordTime !== c.streamTime ? { rt: c.recordTime === NO_STREAM_TIME ? null : c.recordTime } : {}),
+    ...(c.watermarks ? { wm: packWatermarks(c.watermarks) } : {}),
+  });
   if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
     throw new SluiceError('INTERNAL', `checkpoint of ${Buffer.byteLength(text)} bytes exceeds offset.metadata.max.bytes (${METADATA_MAX_BYTES})`);
   }
@@ -37,9 +67,11 @@ export function encodeCheckpoint(c: Checkpoint): string {
 export function decodeCheckpoint(metadata: string | null | undefined): Checkpoint | undefined {
   if (!metadata) return undefined;
   try {
-    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: Array<[number, number]>; stg?: string };
+    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: Array<[number, number]>; stg?: string; wm?: unknown; rt?: number | null };
     if (o.v !== 1 || typeof o.pos !== 'number') return undefined;
-    return { position: o.pos, streamTime: o.st ?? NO_STREAM_TIME, pending: Array.isArray(o.pend) ? o.pend : [], staging: o.stg };
+    const watermarks = unpackWatermarks(o.wm);
+    const recordTime = o.rt === undefined ? undefined : (o.rt ?? NO_STREAM_TIME);
+    return { position: o.pos, streamTime: o.st ?? NO_STREAM_TIME, pending: Array.isArray(o.pend) ? o.pend : [], staging: o.stg, ...(recordTime !== undefined ? { recordTime } : {}), ...(watermarks ? { watermarks } : {}) };
   } catch {
     return undefined;
   }

@@ -9,6 +9,22 @@ import type { Topology } from '../topology/loader.js';
 import type { Column } from '../window/columns.js';
 import type { KafkaLog } from './kafka-log.js';
 import type { DuckState } from '../window/duck-state.js';
+import type { RepartitionCodec } from '../repartition/codec.js';
+import type { StageMetrics } from '../telemetry/stage-metrics.js';
+
+/** The link between the two stages of a topology whose source is not partitioned by the group key. */
+export interface Stages {
+  /** The internal topic between them: `<name>-repartition`. */
+  topic: string;
+  /** Partitions of the source topic: every one must announce its stream time before a window closes. */
+  sourcePartitions: number;
+  /** Partitions of the repartition topic. */
+  partitions: number;
+  codec: RepartitionCodec;
+  /** The repartition partition of a group key (murmur2, as the Java client). */
+  partitionOf(key: string | null): number;
+  metrics: StageMetrics;
+}
 
 export interface ReplicaContext {
   topology: Topology;
@@ -26,4 +42,6 @@ export interface ReplicaContext {
   maxMessageBytes(topic: string): number;
   /** Aborted on shutdown: waits (outage backoff) end at once. */
   signal: AbortSignal;
+  /** Two stages (docs/keyed-windows.md); undefined: one stage per source partition. */
+  stages?: Stages;
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logLevel } from 'kafkajs';
+import { logLevel, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
 import { DedupStore } from '../dedup/redis-store.js';
@@ -16,11 +16,15 @@ import { metered } from '../sink/storage/metered.js';
 import { Source } from '../source/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
+import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../window/result-schema.js';
-import type { ReplicaContext } from './context.js';
+import { RepartitionCodec } from '../repartition/codec.js';
+import { groupKeyPartitioner, repartitionTopic } from '../repartition/topic.js';
+import type { Column } from '../window/columns.js';
+import type { ReplicaContext, Stages } from './context.js';
 import { KafkaLog } from './kafka-log.js';
 import { withDependency } from './outage.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
@@ -42,7 +46,15 @@ export interface ReplicaOptions {
   /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
   onFatal?: (err: Error) => void;
 }
-export interface Replica { port: number; ready(): boolean; assigned(): number[]; stop(): Promise<void> }
+export interface Replica {
+  port: number;
+  ready(): boolean;
+  /** Source partitions this replica owns. */
+  assigned(): number[];
+  /** Partitions of `topic` (the source or the repartition topic) this replica owns. */
+  assignedOf(topic: string): number[];
+  stop(): Promise<void>;
+}
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 300_000;
 export const DEFAULT_MEMORY_LIMIT = '1GB';
@@ -112,14 +124,17 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const columns = columnsFromAvro(topology.valueSchema);
     const probe = await duck.task(-1, columns, spec.aggregate);
     const derivedOutputSchema = resultAvroSchema({ name: spec.sinks.topic?.name ?? spec.name, columns: await probe.resultColumns(), groupBy: spec.aggregate.group_by, readerSchema: topology.valueSchema }) as unknown as Record<string, unknown>;
+    const stored = probe.stored;
     await probe.close();
 
-    const written = [...sinkTopics(spec), spec.dead_letter, spec.late];
+    const repartition = repartitionTopic(spec);
+    const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : [])];
     const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions));
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
+    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
@@ -146,10 +161,20 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       ),
     );
     kafkaLog.started();
-    log.info({ group: spec.source.group, source: spec.source.topic, partitions, state: duckFile, memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, spill }, 'replica running');
-    return { port: health.port, ready: () => running.ready(), assigned: () => running.assigned(), stop: close };
+    log.info({ group: spec.source.group, source: spec.source.topic, partitions, ...(repartition ? { repartition } : {}), state: duckFile, memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, spill }, 'replica running');
+    return { port: health.port, ready: () => running.ready(), assigned: () => running.assigned(), assignedOf: (topic) => running.assignedOf(topic), stop: close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** The link between the stages: the repartition topic (created above with the others) and how records travel on it. */
+async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics): Promise<Stages> {
+  const partitions = await partitionCount(admin, topic);
+  // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
+  const { event_time } = topology.spec.source;
+  const dedup = topology.spec.dedup?.key ?? [];
+  const fields = [...new Set([...stored.map((c) => c.name), event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
+  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
 }

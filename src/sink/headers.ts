@@ -26,11 +26,16 @@ export function deadLetter(src: SourcePosition, m: KafkaMessage, error: SluiceEr
   });
 }
 
-export function lateRecord(src: SourcePosition, m: KafkaMessage, late: { lateByMs: number; window: { start: number; end: number }; eventTime: number }): Message {
+/**
+ * `idle`: its window was closed by an idle advance of its partition's stream time
+ * (source.idle_timeout, docs/keyed-windows.md), not by a later record: `sluice.late.cause: idle`.
+ */
+export function lateRecord(src: SourcePosition, m: KafkaMessage, late: { lateByMs: number; window: { start: number; end: number }; eventTime: number; idle?: boolean }): Message {
   return base(src, m, {
     'sluice.late.by_ms': String(late.lateByMs),
     'sluice.late.event_time': String(late.eventTime),
     'sluice.window.start': new Date(late.window.start).toISOString(),
     'sluice.window.end': new Date(late.window.end).toISOString(),
+    ...(late.idle ? { 'sluice.late.cause': 'idle' } : {}),
   });
 }

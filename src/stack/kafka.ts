@@ -40,7 +40,12 @@ advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafkaPort}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=${dataDir}
+${singleNodeProperties(dataDir)}`;
+}
+
+/** What every one-node local broker needs: its data folder, replication 1 for internal topics, no retention by time. */
+export function singleNodeProperties(dataDir: string): string {
+  return `log.dirs=${dataDir}
 num.partitions=1
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1

@@ -45,6 +45,13 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
       });
     }
   }
+  if (spec.source.idle_timeout !== undefined) {
+    if (spec.source.partitioned_by_group_key) {
+      problems.push({ path: ['source', 'idle_timeout'], message: 'applies to two stages only in this version: set source.partitioned_by_group_key: false, or remove it' });
+    } else if (spec.source.idle_timeout <= 0) {
+      problems.push({ path: ['source', 'idle_timeout'], message: 'must be greater than 0 (leave it out to turn it off)' });
+    }
+  }
   if (spec.transaction_timeout <= spec.batch.max_wait) {
     problems.push({ path: ['transaction_timeout'], message: `must be longer than batch.max_wait (${formatDuration(spec.batch.max_wait)}), or every transaction times out` });
   }

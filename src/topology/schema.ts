@@ -44,6 +44,16 @@ const Source = z.strictObject({
     .union([z.literal('off'), Duration])
     .default(3_600_000)
     .describe("How far event time may run ahead of the record's Kafka timestamp before the record is dead-lettered (EVENT_TIME_TOO_FAR_AHEAD); `off`: no bound"),
+  partitioned_by_group_key: z
+    .boolean()
+    .default(true)
+    .describe(
+      'true: upstream keys records by the aggregate.group_by fields, so windows are computed per source partition (one stage). ' +
+        'false: records are re-keyed by the group key through the <name>-repartition topic, so each (key, window) gives one row whatever the input partitioning (two stages, docs/keyed-windows.md)',
+    ),
+  idle_timeout: Duration.optional().describe(
+    'Two stages only; off by default. A source partition without records for this long (wall clock) raises its stream time to the wall clock minus this timeout, recorded in its commit, so it stops holding windows back and a quiet input closes its last windows; its later records for closed windows are late (docs/keyed-windows.md)',
+  ),
 });
 
 const Dedup = z.strictObject({

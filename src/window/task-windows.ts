@@ -6,6 +6,7 @@
 import { SluiceError } from '../errors.js';
 import type { WindowSpec } from '../topology/schema.js';
 import { windowAssigner, type TimeWindow, type WindowAssigner } from './kinds.js';
+import { OpenWindowSet } from './open-set.js';
 
 /**
  * Stream time before any record: below every valid event time, so no window is closed yet, and
@@ -18,17 +19,10 @@ export type Observation =
   /** `window`: the newest of the record's closed windows; `lateByMs`: how far stream time is past its close. */
   | { late: true; window: TimeWindow; lateByMs: number };
 
-interface OpenWindow {
-  window: TimeWindow;
-  closesAt: number;
-  minOffset: number;
-}
-
 export class TaskWindows {
   private readonly assigner: WindowAssigner;
   private st: number;
-  // keyed by window start: unique among a task's open windows for every kind (sessions never overlap)
-  private open = new Map<number, OpenWindow>();
+  private readonly open = new OpenWindowSet();
 
   constructor(spec: WindowSpec, init: { streamTime?: number } = {}) {
     this.assigner = windowAssigner(spec);
@@ -53,7 +47,7 @@ export class TaskWindows {
     for (const w of this.assigner.windowsOf(ts)) {
       const closesAt = this.assigner.closesAt(w);
       if (closesAt <= this.st) newestClosed = w;
-      else windows.push(this.add(w, closesAt, offset));
+      else windows.push(this.open.add(w, closesAt, offset));
     }
     if (windows.length > 0 || newestClosed === undefined) return { late: false, windows };
     return { late: true, window: newestClosed, lateByMs: this.st - this.assigner.closesAt(newestClosed) };
@@ -61,17 +55,12 @@ export class TaskWindows {
 
   /** Open windows that are final at the current stream time, oldest first. */
   closable(): TimeWindow[] {
-    const out: TimeWindow[] = [];
-    for (const o of this.open.values()) if (o.closesAt <= this.st) out.push(o.window);
-    return out.sort((a, b) => a.start - b.start || a.end - b.end);
+    return this.open.closableAt(this.st);
   }
 
   /** Forgets windows once their emission is committed. */
   markClosed(ws: readonly TimeWindow[]): void {
-    for (const w of ws) {
-      const o = this.open.get(w.start);
-      if (o && o.window.end === w.end) this.open.delete(w.start);
-    }
+    this.open.markClosed(ws);
   }
 
   /**
@@ -80,19 +69,7 @@ export class TaskWindows {
    * Kafka timestamp + max_future_skew + size, so they close once event time passes that + grace.
    */
   lowWaterMark(nextOffset: number): number {
-    let low = nextOffset;
-    for (const o of this.open.values()) if (o.minOffset < low) low = o.minOffset;
-    return low;
-  }
-
-  private add(w: TimeWindow, closesAt: number, offset: number): TimeWindow {
-    const o = this.open.get(w.start);
-    if (o) {
-      if (offset < o.minOffset) o.minOffset = offset;
-      return o.window;
-    }
-    this.open.set(w.start, { window: w, closesAt, minOffset: offset });
-    return w;
+    return this.open.lowWaterMark(nextOffset);
   }
 }
 

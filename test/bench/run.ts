@@ -3,30 +3,33 @@
  * the same machine, through a bare kafkajs consumer (the raw ceiling) and kafkajs + avsc; prints
  * events/s, batch latency, CPU per 100k events, the ratios and the command that reproduces it.
  * In the same run, the Kafka Streams baseline (bench/kafka-streams, built on first use) drains the
- * same topic with one stream thread and with two; both outputs are read back read_committed and
- * must hold the same windows as sluice's before any timing is printed (compare.ts).
- * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
- *          --skip-raw --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
- *          --live-rate N --live-seconds S --skip-live --profile --keep --timeout S
+ * single stage's topic with one stream thread and with two; both outputs are read back
+ * read_committed and must hold the same windows as sluice's before any timing is printed (compare.ts).
  * Then the live shape's latency (live-bench.ts): window close → visible to a read_committed
  * consumer, sluice and Kafka Streams each on a fresh topic fed at --live-rate for --live-seconds.
+ * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
+ *          --skip-raw --profile --keep --timeout S --stages 1|2|both
+ *          --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
+ *          --live-rate N --live-seconds S --skip-live
+ * --stages both (the default) also drains the same shape of input keyed by user (not by the group
+ * key) through a two-stage topology (docs/keyed-windows.md) and prints it beside the single stage.
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
  * if upstream produced 80k events/s, and 2M events span enough windows for closes to count.
  * A larger --step-ms models a catch-up (event time compressed): many more output rows per input.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStackEnv } from '../../src/stack/env-file.js';
-import { cleanup, DEMO_TOPOLOGY, preload, writeBenchTopology, type LoadShape } from './setup.js';
+import { cleanup, DEMO_TOPOLOGY, preload, writeBenchTopology, type LoadShape, type Preloaded } from './setup.js';
 import { loadAverage } from './proc.js';
 import { formatProfile, largestProfile, summariseProfile } from './profile.js';
 import { runRawConsumer, type RawResult } from './raw.js';
 import { formatReport, reproduceCommand } from './report.js';
-import { runSluice } from './sluice-run.js';
-import { formatLive, runLive, type LiveRow } from './live-bench.js';
+import { runSluice, type SluiceResult } from './sluice-run.js';
 import { compareOutputs, comparisonProblem } from './compare.js';
+import { formatLive, runLive, type LiveRow } from './live-bench.js';
 import { readOutputs } from './outputs.js';
 import { cleanupStreams, runStreamsBaselines, streamsAppId, type StreamsRun } from './streams-bench.js';
 import { buildStreams, streamsUnavailable } from './streams-build.js';
@@ -41,6 +44,9 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: 'bench' },
     timeout: { type: 'string', default: '300' },
     'skip-raw': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    stages: { type: 'string', default: 'both' },
     'skip-streams': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1,2' },
     repartition: { type: 'boolean', default: false },
@@ -48,10 +54,12 @@ const { values: a } = parseArgs({
     'live-rate': { type: 'string', default: '5000' },
     'live-seconds': { type: 'string', default: '60' },
     'skip-live': { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    keep: { type: 'boolean', default: false },
   },
 });
+if (!['1', '2', 'both'].includes(a.stages)) {
+  process.stderr.write(`bench: --stages must be 1, 2 or both (got ${a.stages})\n`);
+  process.exit(2);
+}
 
 const positive = (name: string, v: string): number => {
   const n = Number(v);
@@ -89,8 +97,13 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const t = writeBenchTopology(dir);
 const rawGroups = [`${t.name}-raw`, `${t.name}-avro`];
 const say = (s: string) => process.stderr.write(`${s}\n`);
+const runOne = a.stages !== '2';
+const runTwo = a.stages !== '1';
+const twoDir = join(dir, 'two-stage');
+mkdirSync(twoDir);
+const t2 = writeBenchTopology(twoDir, DEMO_TOPOLOGY, true);
 // the comparison is the default wherever Java and Maven are; without them the bench says why and goes on
-const streamsNote = a['skip-streams'] ? '--skip-streams' : streamsUnavailable();
+const streamsNote = a['skip-streams'] ? '--skip-streams' : !runOne ? 'it runs beside the single stage (--stages 1 or both)' : streamsUnavailable();
 const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
 const streamsRuns: StreamsRun[] = [];
 const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${liveRate} --live-seconds ${liveSeconds}`}`;
@@ -106,29 +119,42 @@ try {
       raw.push(await runRawConsumer({ brokers, topic: t.source, group, events: shape.events, mode, schemaFile: t.schemaFile, timeoutMs }));
     }
   }
-  say('bench: sluice run (one replica)…');
-  const sluice = await runSluice({ topologyFile: t.file, events: shape.events, env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, dir, timeoutMs, profile: a.profile });
+  const runEnv = { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  let sluice: SluiceResult | undefined;
+  if (runOne) {
+    say('bench: sluice run (one replica)…');
+    sluice = await runSluice({ topologyFile: t.file, events: shape.events, env: runEnv, dir, timeoutMs, profile: a.profile });
+  }
+  let two: { input: Preloaded; sluice: SluiceResult } | undefined;
+  if (runTwo) {
+    say(`bench: preloading ${shape.events.toLocaleString('en')} events keyed by user into ${t2.source} (not timed)…`);
+    const input2 = await preload(brokers, env.SCHEMA_REGISTRY_URL, t2, { ...shape, keyBy: 'user_id' });
+    say('bench: sluice run, two stages (one replica)…');
+    two = { input: input2, sluice: await runSluice({ topologyFile: t2.file, events: shape.events, env: runEnv, dir: twoDir, timeoutMs, profile: a.profile && !runOne, twoStage: true }) };
+  }
   let verified: string | undefined;
-  if (streamsJar) {
+  if (streamsJar && sluice) {
     streamsRuns.push(...await runStreamsBaselines({ jar: streamsJar, brokers, registryUrl: env.SCHEMA_REGISTRY_URL, t, partitions: shape.partitions, threads, repartition: a.repartition, state: streamsState, events: shape.events, dir, timeoutMs, say }));
     verified = await verify(streamsRuns);
   }
   let live: LiveRow[] = [];
-  if (!a['skip-live']) {
-    live = await runLive({ brokers, registryUrl: env.SCHEMA_REGISTRY_URL, redisUrl: env.REDIS_URL, env: { ...process.env, ...env, KAFKAJS_NO_PARTITIONER_WARNING: '1' }, dir, shape, rate: liveRate, seconds: liveSeconds, timeoutMs, main: t, jar: streamsJar, state: streamsState, say });
+  if (!a['skip-live'] && runOne) {
+    live = await runLive({ brokers, registryUrl: env.SCHEMA_REGISTRY_URL, redisUrl: env.REDIS_URL, env: runEnv, dir, shape, rate: liveRate, seconds: liveSeconds, timeoutMs, main: t, jar: streamsJar, state: streamsState, say });
   }
   const loadAfter = loadAverage();
-  process.stdout.write(`${formatReport({ shape, input, raw, sluice, streams: streamsRuns, streamsNote, verified, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile, extra) })}\n`);
+  process.stdout.write(`${formatReport({ shape, input, raw, sluice, two, streams: streamsRuns, streamsNote, verified, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile, a.stages, extra) })}\n`);
   if (live.length > 0) process.stdout.write(`\n${formatLive(live, liveRate, liveSeconds)}\n`);
-  if (sluice.profileDir) {
-    const file = largestProfile(sluice.profileDir);
-    process.stdout.write(file ? `\n${formatProfile(summariseProfile(file))}\n` : `\nno .cpuprofile in ${sluice.profileDir}\n`);
+  const profileDir = sluice?.profileDir ?? two?.sluice.profileDir;
+  if (profileDir) {
+    const file = largestProfile(profileDir);
+    process.stdout.write(file ? `\n${formatProfile(summariseProfile(file))}\n` : `\nno .cpuprofile in ${profileDir}\n`);
   }
   if (a.keep) say(`bench: kept ${dir} (topology, sluice.log${a.profile ? ', profile' : ''}) and topics ${t.source}, ${t.output}`);
 } finally {
   if (!a.keep) {
     await cleanup(brokers, env.REDIS_URL, t, [t.group, ...rawGroups, `${t.name}-compare`]).catch((e) => say(`bench: cleanup failed: ${String(e)}`));
     await cleanupStreams(brokers, threads.map((n) => streamsAppId(t, n))).catch((e) => say(`bench: Kafka Streams cleanup failed: ${String(e)}`));
+    await cleanup(brokers, env.REDIS_URL, t2, [t2.group]).catch((e) => say(`bench: cleanup failed: ${String(e)}`));
     if (!a.profile) rmSync(dir, { recursive: true, force: true });
     else say(`bench: profile and log kept in ${dir}`);
   }

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { parseDocument } from 'yaml';
 import { prepareSource, sendGenerated } from '../../src/cli/produce.js';
 import { SchemaSource } from '../../src/decode/registry.js';
-import { generate } from '../../src/gen/generator.js';
+import { generate, type GeneratedMessage } from '../../src/gen/generator.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
 import { loadTopology } from '../../src/topology/loader.js';
 
@@ -21,8 +21,8 @@ export interface BenchNames { name: string; group: string; source: string; outpu
 
 export interface BenchTopology extends BenchNames { file: string; schemaFile: string }
 
-/** The demo topology with every name replaced; its schema path made absolute. */
-export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY): BenchTopology {
+/** The demo topology with every name replaced; its schema path made absolute; `twoStage`: source.partitioned_by_group_key: false. */
+export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY, twoStage = false): BenchTopology {
   const name = `bench-${randomBytes(4).toString('hex')}`;
   const n: BenchNames = {
     name,
@@ -44,6 +44,7 @@ export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY): BenchTopo
   doc.setIn(['sinks', 'parquet', 'path'], n.parquet);
   doc.setIn(['dead_letter'], n.dlq);
   doc.setIn(['late'], n.late);
+  if (twoStage) doc.setIn(['source', 'partitioned_by_group_key'], false);
   const file = join(dir, 'topology.yaml');
   writeFileSync(file, doc.toString());
   return { ...n, file, schemaFile };
@@ -58,6 +59,8 @@ export interface LoadShape {
   seed: string;
   /** Event time of the first event; default: so that the last one is a minute ago. */
   startTs?: number;
+  /** Key the input by this field instead of the group key (the two-stage run: by user). */
+  keyBy?: string;
 }
 
 export interface Preloaded {
@@ -91,11 +94,11 @@ export async function preload(brokers: string[], registryUrl: string, t: BenchTo
       rate,
       inFlight: 3,
       // event time ends a minute ago, so no record is stamped in the future
-      messages: generate({ ...roles, count: shape.events, duplicates: shape.duplicates, keys: shape.keys, seed: shape.seed, stepMs: shape.stepMs, startTs: shape.startTs ?? Date.now() - span - 60_000, schemaIds: source.schemaIds }),
+      messages: rekey(shape.keyBy, generate({ ...roles, count: shape.events, duplicates: shape.duplicates, keys: shape.keys, seed: shape.seed, stepMs: shape.stepMs, startTs: shape.startTs ?? Date.now() - span - 60_000, schemaIds: source.schemaIds })),
       onSent: (sent) => {
         for (const m of sent) {
           bytes += m.value.length;
-          if (m.kind === 'valid') groups.add(`${Math.floor(Number(m.event![roles.eventTime]) / size)}|${m.key}`);
+          if (m.kind === 'valid') groups.add(`${Math.floor(Number(m.event![roles.eventTime]) / size)}|${roles.groupBy?.map((f) => String(m.event![f])).join('|')}`);
         }
       },
     });
@@ -106,6 +109,10 @@ export async function preload(brokers: string[], registryUrl: string, t: BenchTo
   return { events: shape.events, meanValueBytes: bytes / shape.events, seconds: (Date.now() - started) / 1000, eventTimeSpanMs: span, groups: groups.size };
 }
 
+function* rekey(field: string | undefined, messages: Iterable<GeneratedMessage>): Generator<GeneratedMessage> {
+  for (const m of messages) yield field === undefined || m.event === undefined ? m : { ...m, key: String(m.event[field]) };
+}
+
 /** Deletes what a run left behind: topics, consumer groups, the topology's Redis keys. Best effort. */
 export async function cleanup(brokers: string[], redisUrl: string | undefined, t: BenchTopology, groups: string[]): Promise<void> {
   const kafka = new Kafka({ clientId: 'sluice-bench-cleanup', brokers, logLevel: logLevel.NOTHING });
@@ -113,7 +120,7 @@ export async function cleanup(brokers: string[], redisUrl: string | undefined, t
   try {
     await admin.connect();
     const existing = new Set(await admin.listTopics());
-    const topics = [t.source, t.output, t.dlq, t.late].filter((x) => existing.has(x));
+    const topics = [t.source, t.output, t.dlq, t.late, `${t.name}-repartition`].filter((x) => existing.has(x));
     if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.deleteGroups(groups).catch(() => undefined);
   } finally {

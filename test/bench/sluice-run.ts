@@ -3,8 +3,9 @@
  * POLL_MS for progress and the batch histogram, /proc/<pid>/stat for its CPU alone.
  * The clock starts at the first scrape that shows processed records and stops at the first one
  * where every preloaded record is counted (decoded + dead_lettered: each input record is counted
- * once, at decode, in src/runtime/pipeline.ts). Committed offsets cannot mark the end: they stay at
- * the low-water mark of the windows still open.
+ * once, at decode, in src/runtime/pipeline.ts) and, with two stages, stage 2 has read every record
+ * stage 1 wrote to the repartition topic. Committed offsets cannot mark the end: they stay at the
+ * low-water mark of the windows still open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -24,6 +25,8 @@ export interface SluiceRunOptions {
   timeoutMs: number;
   /** Write a V8 CPU profile of the replica (node --cpu-prof) into `dir`/profile. */
   profile: boolean;
+  /** Two stages (docs/keyed-windows.md): done once stage 2 has also read every record stage 1 wrote. */
+  twoStage?: boolean;
 }
 
 export interface SluiceResult {
@@ -57,6 +60,8 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
     const port = await metricsPort(child, opts.timeoutMs);
     const scrape = async (): Promise<Sample[]> => parseProm(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
     const processed = (s: Sample[]) => sumOf(s, 'sluice_records_total', { outcome: 'decoded' }) + sumOf(s, 'sluice_records_total', { outcome: 'dead_lettered' });
+    // two stages: stage 2 must have read every data record stage 1 wrote, too
+    const stage2Done = (s: Sample[]) => !opts.twoStage || sumOf(s, 'sluice_repartition_records_total', { stage: '2', kind: 'data' }) >= sumOf(s, 'sluice_repartition_records_total', { stage: '1', kind: 'data' });
     const deadline = Date.now() + opts.timeoutMs;
     let start: { t: number; cpu: number; n: number } | undefined;
     let last: Sample[] = [];
@@ -68,7 +73,7 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
       last = await scrape();
       const n = processed(last);
       if (start === undefined && n > 0) start = { t, cpu, n };
-      if (start !== undefined && n >= opts.events) {
+      if (start !== undefined && n >= opts.events && stage2Done(last)) {
         const outcomes: Record<string, number> = {};
         for (const o of ['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']) outcomes[o] = sumOf(last, 'sluice_records_total', { outcome: o });
         return {

@@ -5,6 +5,9 @@
  * Sequence: crash points (until one SIGKILL at before-commit) · random SIGKILL · scale 1→3 ·
  * zombie (SIGSTOP past the session timeout, SIGCONT) · random SIGKILL · scale 3→1 · Redis restart ·
  * registry down 10 s · broker restart · the remaining random SIGKILLs.
+ * `twoStage`: the same with an input keyed by user and `partitioned_by_group_key: false`, checked
+ * against the keyed oracle (one row per page and window; docs/keyed-windows.md), so that kills fall
+ * between the stages too.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,7 @@ import { join } from 'node:path';
 import { oracle } from '../support/oracle.js';
 import { createTestBucket, waitPublishedInBucket, type TestBucket } from '../support/bucket.js';
 import { waitPublished } from '../support/pipeline.js';
-import { waitProcessed } from '../support/read.js';
+import { waitProcessed, waitStage2 } from '../support/read.js';
 import { loadChaosTopology, prepareInput, produceChaosInput, SendGate, writeChaosTopology, type ChaosInput } from './input.js';
 import { ProgressProbe } from './progress.js';
 import { logLines, Supervisor, waitForLog, type Instance } from './replicas.js';
@@ -41,6 +44,8 @@ export interface ChaosOptions {
    * the commit and the copies (crash point after-commit) is a required fault.
    */
   sink?: 'local' | 's3';
+  /** Two stages: input keyed by user, windows per page across partitions. */
+  twoStage?: boolean;
 }
 
 export interface ChaosResult extends ReportInput { ok: boolean; text: string; dir: string }
@@ -71,7 +76,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     services = await ChaosServices.start(dir, o.repoRoot, note, { s3: o.sink === 's3' });
     const { brokers, registryUrl, redisUrl, s3 } = services.endpoints;
     if (s3) bucket = await createTestBucket(s3);
-    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/` });
+    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/`, twoStage: o.twoStage });
     const topology = await loadChaosTopology(t);
     const source = await prepareInput({ brokers, registryUrl, topology, partitions: 6 });
     probe = new ProgressProbe(brokers, t.group, t.source);
@@ -93,7 +98,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const gate = new SendGate();
     let produced = 0;
     sup.scaleTo(1);
-    const producing = produceChaosInput({ brokers, registryUrl, topology, partitions: 6, count: o.events, seed: o.seed, durationMs: o.produceMs, stepMs: o.stepMs, keys: o.keys, gate, onProgress: (n) => (produced = n) }, source);
+    const producing = produceChaosInput({ brokers, registryUrl, topology, partitions: 6, count: o.events, seed: o.seed, durationMs: o.produceMs, stepMs: o.stepMs, keys: o.keys, keyBy: o.twoStage ? 'user_id' : undefined, gate, onProgress: (n) => (produced = n) }, source);
     producing.catch(() => undefined);
 
     const progressed = async (what: string, timeoutMs = 60_000) => {
@@ -180,14 +185,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     while (Date.now() < deadline && !(last = await probe.read())?.done) await sleep(1000);
     if (!last?.done) problems.push(`input not consumed in time: positions ${JSON.stringify([...(last?.positions ?? [])])}, ends ${JSON.stringify([...(last?.ends ?? [])])}`);
     // a replica restarted meanwhile may still be rolling forward the last commits' files: wait for them
-    const checkpoints = await waitProcessed(brokers, t.group, t.source, 10_000).catch(() => undefined);
+    let checkpoints = await waitProcessed(brokers, t.group, t.source, 10_000).catch(() => undefined);
+    // two stages: stage 2 then reads what stage 1 wrote to its end; its checkpoints hold the files
+    if (checkpoints && o.twoStage) checkpoints = await waitStage2(brokers, t.group, t.repartition, 120_000).catch((e: Error) => void problems.push(e.message));
     if (checkpoints) await (bucket ? waitPublishedInBucket(bucket, 'chaos/', checkpoints, 60_000) : waitPublished(t, checkpoints, 60_000)).catch((e: Error) => problems.push(e.message));
     const stops = await sup.stopAll();
     for (const s of stops) if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
     await probe.close();
 
     // 6. compare
-    const expected = oracle(input.oracleInput(), topology.spec);
+    const expected = oracle(input.oracleInput(), topology.spec, { keyed: o.twoStage });
     const checks = [
       await checkTopic(brokers, registryUrl, t, expected),
       // a bucket is read as a reader without the SDK would: every object downloaded, then the same check

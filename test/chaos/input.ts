@@ -16,8 +16,9 @@ import { writeTopology, type TestTopology } from '../support/pipeline.js';
 export type ChaosTopology = TestTopology;
 
 /** The demo topology's shape, with a short session timeout so a SIGSTOPped replica loses its partitions quickly. */
-export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string }): ChaosTopology {
-  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet });
+/** `twoStage`: the source is not partitioned by the group key (docs/keyed-windows.md). */
+export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string; twoStage?: boolean }): ChaosTopology {
+  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet, twoStage: opts.twoStage });
 }
 
 /** Lets the broker restart wait for the chunk being sent, and holds the next chunk until the broker is back. */
@@ -61,6 +62,8 @@ export interface ChaosInputOptions {
   durationMs: number;
   stepMs: number;
   keys: number;
+  /** Key records by this field rather than the group key (the two-stage run keys by user). */
+  keyBy?: string;
   gate: SendGate;
   onProgress?: (sent: number) => void;
 }
@@ -108,7 +111,7 @@ export async function produceChaosInput(opts: ChaosInputOptions, source: Awaited
       stepMs: opts.stepMs,
       schemaIds: source.schemaIds,
     }),
-  ];
+  ].map((m) => (opts.keyBy === undefined || m.event === undefined ? m : { ...m, key: String(m.event[opts.keyBy]) }));
   const kafka = new Kafka({ clientId: 'sluice-chaos-input', brokers: opts.brokers, logLevel: logLevel.NOTHING });
   const newProducer = async (): Promise<Producer> => {
     const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });

@@ -1,7 +1,8 @@
 /**
- * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --keep]`: the
+ * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --two-stage --keep]`: the
  * full-scale chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points);
- * `--sink s3` puts the Parquet files in a bucket of the run's own S3Proxy (issue 13). Prints the
+ * `--sink s3` puts the Parquet files in a bucket of the run's own S3Proxy (issue 13); `--two-stage`
+ * runs it on a two-stage topology (docs/keyed-windows.md). Prints the
  * result table and exits 1 on any difference from the oracle (or a fault kind not injected).
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     'produce-seconds': { type: 'string', default: '240' },
     keep: { type: 'boolean', default: false },
     sink: { type: 'string', default: 'local' },
+    'two-stage': { type: 'boolean', default: false },
   },
 });
 
@@ -46,6 +48,7 @@ const result = await runChaos({
   command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (line) => process.stderr.write(`${line}\n`),
   keepDir: values.keep,
+  twoStage: values['two-stage'],
 });
 process.stdout.write(`${result.text}\n`);
 process.exit(result.ok ? 0 : 1);

@@ -3,7 +3,8 @@
  * and Redis, 15k events over 6 partitions, and every fault kind at least once — SIGKILL at
  * random instants and at the before-commit crash point, scale 1→3→1, a zombie, Redis restart,
  * registry down 10 s, broker restart. Zero lost, duplicated or mismatched in all four outputs.
- * Run twice: Parquet into a local folder, and into a bucket of the run's own S3Proxy (issue 13).
+ * Run three times: Parquet into a local folder, into a bucket of the run's own S3Proxy (issue 13),
+ * and on a two-stage topology (docs/keyed-windows.md) with an input keyed by user (issue 10).
  * Every process and temp dir it starts is removed, also when it fails (runChaos' finally, and
  * the pid tracking of test/chaos/processes.ts as a last resort). Its own services need Java, Maven,
  * redis-server and PostgreSQL whatever the other tests use (test/chaos/prerequisites.ts).
@@ -19,10 +20,12 @@ const skip = missing.length > 0 && !process.env.CI;
 if (skip) console.warn(`[chaos] SKIPPED, missing: ${missing.join('; ')} (see README, Tests)`);
 
 const cases = [
-  { sink: 'local' as const, title: 'loses nothing and duplicates nothing across crashes, rebalances, a zombie and outages', crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02' },
+  { sink: 'local' as const, twoStage: false, title: 'loses nothing and duplicates nothing across crashes, rebalances, a zombie and outages', crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02' },
   // issue 13: the same run into a bucket, each replica on a disk of its own that dies with it, and
   // a SIGKILL between the commit and the copies that a fresh replica rolls forward from the bucket
-  { sink: 's3' as const, title: 'with the Parquet sink in a bucket: a replica without the dead one\'s disk finishes its copies', crashPoints: 'before-commit:0.1,after-commit:0.1,mid-publish:0.02,after-append:0.02' },
+  { sink: 's3' as const, twoStage: false, title: 'with the Parquet sink in a bucket: a replica without the dead one\'s disk finishes its copies', crashPoints: 'before-commit:0.1,after-commit:0.1,mid-publish:0.02,after-append:0.02' },
+  // issue 10: windows per page across partitions, faults also between the two stages
+  { sink: 'local' as const, twoStage: true, title: 'two stages: the same faults, also between the stages, and one row per page and window', crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02' },
 ];
 
 describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
@@ -31,7 +34,7 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
     killTracked();
   });
 
-  it.each(cases)('$title', { timeout: 420_000 }, async ({ sink, crashPoints }) => {
+  it.each(cases)('$title', { timeout: 420_000 }, async ({ sink, twoStage, crashPoints }) => {
     expect(missing, 'prerequisites of the chaos test (README, Tests)').toEqual([]);
     const lines: string[] = [];
     result = await runChaos({
@@ -44,6 +47,7 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
       keys: 20,
       crashPoints,
       sink,
+      twoStage,
       command: 'npx vitest run --project integration test/integration/chaos.test.ts',
       log: (line) => lines.push(line),
     });
@@ -55,7 +59,7 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
       expect(c.details, `${c.output}: details`).toEqual([]);
       expect({ output: c.output, lost: c.lost, duplicated: c.duplicated, unexpected: c.unexpected, mismatched: c.mismatched, got: c.got }).toEqual({ output: c.output, lost: 0, duplicated: 0, unexpected: 0, mismatched: 0, got: c.expected });
     }
-    expect(result.checks.find((c) => c.output === 'topic')!.expected).toBeGreaterThan(1000);
+    expect(result.checks.find((c) => c.output === 'topic')!.expected).toBeGreaterThan(twoStage ? 500 : 1000);
     expect(result.stops.filter((s) => !s.alreadyExited && s.code !== 0), 'replicas exit 0 on SIGTERM').toEqual([]);
     expect(result.problems).toEqual([]);
   });

@@ -4,30 +4,22 @@
  * (the record whole or without its value, the rows in several requests) and the partition go on.
  */
 import { rmSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startReplica, type Replica } from '../../src/runtime/replica.js';
-import { loadTopology } from '../../src/topology/loader.js';
 import { text as header } from '../support/headers.js';
 import { writeTopology, type TestTopology } from '../support/pipeline.js';
 import { readToEnd, waitProcessed } from '../support/read.js';
+import { replicaStarter } from '../support/replicas.js';
 import { endpoints } from '../support/services.js';
 import { sendValues, view, viewEncoder } from '../support/views.js';
 
 const T0 = 1_700_000_000_000;
 
 describe('size limits', () => {
-  const replicas: Replica[] = [];
   const dirs: string[] = [];
-  afterAll(async () => {
-    for (const r of replicas) await r.stop();
+  afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
-
-  async function start(t: TestTopology): Promise<void> {
-    const { brokers, registryUrl, redisUrl } = endpoints();
-    replicas.push(await startReplica(await loadTopology(t.file), { brokers, registryUrl, redisUrl }, { port: 0, log: pino({ level: 'warn' }) }));
-  }
+  const start = replicaStarter(); // after hooks run last-registered first: replicas stop before their folders go
 
   /** Runs the topology over its whole input; returns the one dead letter. */
   async function run(t: TestTopology) {

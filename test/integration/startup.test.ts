@@ -7,11 +7,11 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startReplica, type Endpoints, type Replica } from '../../src/runtime/replica.js';
-import { loadTopology } from '../../src/topology/loader.js';
+import type { Endpoints } from '../../src/runtime/replica.js';
 import { produceFixedInput } from '../support/input.js';
 import { writeTopology, type TestTopology } from '../support/pipeline.js';
 import { readUntil, waitFor } from '../support/read.js';
+import { replicaStarter } from '../support/replicas.js';
 import { hostPort, tcpProxy } from '../support/proxy.js';
 import { endpoints } from '../support/services.js';
 import { sendValues, view, viewEncoder } from '../support/views.js';
@@ -31,12 +31,11 @@ const until = (cond: () => boolean | Promise<boolean>, what: string, timeoutMs =
 const outageLasts = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('replica startup and outages', () => {
-  const replicas: Replica[] = [];
   const cleanups: Array<() => Promise<unknown> | void> = [];
   afterAll(async () => {
-    for (const r of replicas) await r.stop();
     for (const c of cleanups) await c();
   });
+  const starter = replicaStarter(); // after hooks run last-registered first: replicas stop before the cleanups
 
   async function fresh(partitions = 3, count = 300): Promise<TestTopology> {
     const t = writeTopology();
@@ -46,11 +45,7 @@ describe('replica startup and outages', () => {
     return t;
   }
 
-  const start = async (t: TestTopology, at: Partial<Endpoints> = {}, log = pino({ level: 'warn' }), startupTimeoutMs?: number) => {
-    const r = await startReplica(await loadTopology(t.file), { ...endpoints(), ...at }, { port: 0, log, startupTimeoutMs });
-    replicas.push(r);
-    return r;
-  };
+  const start = (t: TestTopology, at: Partial<Endpoints> = {}, log = pino({ level: 'warn' }), startupTimeoutMs?: number) => starter(t, { at, log, startupTimeoutMs });
 
   it('three replicas started at the same moment on a fresh topology all run and share the partitions', async () => {
     for (let round = 0; round < 3; round++) {

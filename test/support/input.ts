@@ -7,7 +7,8 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { prepareSource, sendGenerated, type ProducedMessage } from '../../src/cli/produce.js';
 import { SchemaSource } from '../../src/decode/registry.js';
-import { generate, type GeneratorOptions } from '../../src/gen/generator.js';
+import { generate, type GeneratedMessage, type GeneratorOptions } from '../../src/gen/generator.js';
+import { keyPartitioner } from '../../src/sink/partitioner.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import type { TopologySpec } from '../../src/topology/schema.js';
@@ -39,6 +40,14 @@ export interface FixedInputOptions {
   startTs?: number;
   /** Mean event-time advance per event; default 50 ms. */
   stepMs?: number;
+  /**
+   * Key records by this field instead of the group-by fields (the generator's key), so that a
+   * group key's records spread over partitions; a duplicate keeps its original's key, hence its
+   * partition. Undecodable records keep the generator's key.
+   */
+  keyBy?: string;
+  /** Send only the records of these partitions (the rest of the same seeded input can follow in a second call). */
+  partitionsSent?: readonly number[];
 }
 
 export interface FixedInput {
@@ -69,12 +78,18 @@ export async function produceFixedInput(opts: FixedInputOptions): Promise<FixedI
       incompatible: (opts.invalid ?? 0) > 0,
     });
     const messages: ProducedMessage[] = [];
+    const rekeyed = rekey(opts.keyBy, generated);
+    const generatedFor = opts.partitionsSent === undefined ? rekeyed : onlyPartitions(rekeyed, keyPartitioner(opts.topic, source.partitions), opts.partitionsSent);
     await sendGenerated(producer, {
       topic: opts.topic,
       partitions: source.partitions,
       rate: Infinity,
       inFlight: 1,
-      messages: generate({
+      messages: generatedFor,
+      onSent: (sent) => messages.push(...sent),
+    });
+    function generated(): Iterable<GeneratedMessage> {
+      return generate({
         ...roles,
         count: opts.count,
         seed: opts.seed,
@@ -85,9 +100,8 @@ export async function produceFixedInput(opts: FixedInputOptions): Promise<FixedI
         startTs: opts.startTs ?? 1_700_000_000_000,
         stepMs: opts.stepMs ?? 50,
         schemaIds: source.schemaIds,
-      }),
-      onSent: (sent) => messages.push(...sent),
-    });
+      });
+    }
     const byPartition = new Map<number, ProducedMessage[]>();
     for (let p = 0; p < source.partitions; p++) byPartition.set(p, []);
     for (const m of messages) byPartition.get(m.partition)!.push(m);
@@ -105,6 +119,14 @@ export async function produceFixedInput(opts: FixedInputOptions): Promise<FixedI
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     registry.close();
   }
+}
+
+function* rekey(field: string | undefined, messages: () => Iterable<GeneratedMessage>): Generator<GeneratedMessage> {
+  for (const m of messages()) yield field === undefined || m.event === undefined ? m : { ...m, key: String(m.event[field]) };
+}
+
+function* onlyPartitions(messages: Iterable<GeneratedMessage>, partitionOf: (key: string) => number, sent: readonly number[]): Generator<GeneratedMessage> {
+  for (const m of messages) if (sent.includes(partitionOf(m.key))) yield m;
 }
 
 async function topologyOf(opts: FixedInputOptions): Promise<{ spec: TopologySpec; schema: object }> {

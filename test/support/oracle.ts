@@ -15,6 +15,11 @@
  *   time; if there is none it is late.
  * - A window is emitted iff it is closed at the end of the input (end + grace <= the final stream
  *   time of its partition); the others are reported as pending.
+ * - Keyed mode (a two-stage topology, docs/keyed-windows.md): lateness and stream time as above,
+ *   per source partition; but a window is per group key across partitions (partition -1), holding
+ *   every on-time record of the key in the windows that were open in the record's own partition,
+ *   and it is emitted iff end + grace <= the smallest final stream time over all partitions given
+ *   (a partition without a valid record holds every window back).
  * Metric values are JS numbers: exact for integer sums below 2^53 and for count/min/max/quantile_cont
  * (bit for bit with DuckDB); a sum of doubles may differ in its last bits with DuckDB's summation
  * order, so compare those with a tolerance, and convert DuckDB's BIGINT/HUGEINT (bigint) first.
@@ -73,7 +78,12 @@ export interface OracleResult {
 
 type Metric = (rows: Record<string, unknown>[]) => number | null;
 
-export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology): OracleResult {
+export interface OracleOptions {
+  /** Windows per group key across partitions, closed by the minimum stream time (two stages). */
+  keyed?: boolean;
+}
+
+export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology, options: OracleOptions = {}): OracleResult {
   const w = topology.window;
   if (w.type === 'session') throw new Error('oracle: session windows are not supported');
   const size = w.size;
@@ -86,10 +96,25 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
 
   const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], streamTime: new Map() };
   const seen = new Set<string>();
+  type Open = Map<string, { start: number; group: Record<string, unknown>; rows: Record<string, unknown>[]; offsets: number[] }>;
+  const keyed: Open = new Map();
+  const finish = (open: Open, partition: number, closedBy: number): void => {
+    for (const win of open.values()) {
+      const out: ExpectedWindow = {
+        partition,
+        start: win.start,
+        end: win.start + size,
+        group: win.group,
+        metrics: Object.fromEntries(metrics.map(([name, f]) => [name, f(win.rows)])),
+        offsets: win.offsets,
+      };
+      (out.end + grace <= closedBy ? result.windows : result.pending).push(out);
+    }
+  };
 
   for (const partition of [...partitions.keys()].sort((a, b) => a - b)) {
     let streamTime = -Infinity;
-    const open = new Map<string, { start: number; group: Record<string, unknown>; rows: Record<string, unknown>[]; offsets: number[] }>();
+    const open: Open = options.keyed ? keyed : new Map();
     for (const { offset, event } of partitions.get(partition)!) {
       const here = { partition, offset };
       const ts = event?.[eventTime];
@@ -125,17 +150,11 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
       }
     }
     if (streamTime > -Infinity) result.streamTime.set(partition, streamTime);
-    for (const win of open.values()) {
-      const out: ExpectedWindow = {
-        partition,
-        start: win.start,
-        end: win.start + size,
-        group: win.group,
-        metrics: Object.fromEntries(metrics.map(([name, f]) => [name, f(win.rows)])),
-        offsets: win.offsets,
-      };
-      (out.end + grace <= streamTime ? result.windows : result.pending).push(out);
-    }
+    if (!options.keyed) finish(open, partition, streamTime);
+  }
+  if (options.keyed) {
+    const times = [...partitions.keys()].map((p) => result.streamTime.get(p) ?? -Infinity);
+    finish(keyed, -1, times.length === 0 ? -Infinity : Math.min(...times));
   }
   const order = (a: ExpectedWindow, b: ExpectedWindow) =>
     a.partition - b.partition || a.start - b.start || compare(JSON.stringify(Object.values(a.group)), JSON.stringify(Object.values(b.group)));

@@ -23,6 +23,8 @@ export interface TestTopology {
   dlq: string;
   late: string;
   parquet: string;
+  /** The repartition topic between the two stages (`<name>-repartition`). */
+  repartition: string;
 }
 
 export interface TopologyOptions {
@@ -43,6 +45,10 @@ export interface TopologyOptions {
   extra?: string;
   /** The Parquet sink's path (default: `<dir>/parquet`), e.g. s3://bucket/prefix. */
   parquet?: string;
+  /** Two stages: `source.partitioned_by_group_key: false` (docs/keyed-windows.md). */
+  twoStage?: boolean;
+  /** `source.idle_timeout` (two stages only). */
+  idleTimeout?: string;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -59,6 +65,7 @@ export function writeTopology(opts: TopologyOptions = {}): TestTopology {
     dlq: `${name}-dlq`,
     late: `${name}-late`,
     parquet: opts.parquet ?? join(dir, 'parquet'),
+    repartition: `${name}-repartition`,
   };
   writeFileSync(
     t.file,
@@ -69,7 +76,8 @@ source:
   value: { schema: ${resolve(REPO, 'schemas/page_view.avsc')} }
   event_time: ts
   session_timeout: ${opts.sessionTimeout ?? '30s'}${opts.maxFutureSkew === undefined ? '' : `\n  max_future_skew: ${opts.maxFutureSkew}`}
-dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
+  partitioned_by_group_key: ${opts.twoStage ? 'false' : 'true'}
+${opts.idleTimeout ? `  idle_timeout: ${opts.idleTimeout}\n` : ''}dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
 window: { type: tumbling, size: 10s, grace: 2s }
 aggregate:
   group_by: [page]${opts.maxKeyBytes === undefined ? '' : `\n  max_key_bytes: ${opts.maxKeyBytes}`}

@@ -4,16 +4,9 @@
  * broker advertises its own address), which is what startup needs.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { freePort } from '../../src/stack/ports.js';
 
 export interface Proxy { port: number; url(scheme: string, path?: string): string; up(): Promise<void>; down(): Promise<void> }
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 export async function tcpProxy(target: { host: string; port: number }): Promise<Proxy> {
   const port = await freePort();

@@ -98,3 +98,32 @@ export async function readUntil(brokers: string[], topic: string, opts: { until:
   }
   return out;
 }
+
+/**
+ * Stage 2 of a two-stage topology is done (docs/keyed-windows.md): once stage 1 committed all of
+ * the source (waitProcessed), the repartition topic holds all it will; this waits until the
+ * group's checkpoints of the repartition topic are past its last committed record in every
+ * partition, and returns those checkpoints (their staging tokens: waitPublished).
+ */
+export async function waitStage2(brokers: string[], group: string, repartition: string, timeoutMs = 90_000): Promise<Map<number, Checkpoint>> {
+  const last = new Map<number, number>();
+  for (const { partition, message } of await readToEnd(brokers, repartition)) last.set(partition, Math.max(last.get(partition) ?? -1, Number(message.offset)));
+  const admin = client(brokers).admin();
+  let checkpoints = new Map<number, Checkpoint>();
+  const behind = () => [...last].filter(([p, offset]) => (checkpoints.get(p)?.position ?? 0) <= offset);
+  try {
+    await admin.connect();
+    await waitFor(async () => {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [repartition] });
+      checkpoints = new Map();
+      for (const p of committed?.partitions ?? []) {
+        const c = decodeCheckpoint((p as { metadata?: string | null }).metadata);
+        if (c) checkpoints.set(p.partition, c);
+      }
+      return behind().length === 0;
+    }, timeoutMs, () => `group ${group} to process ${repartition} (behind: ${behind().map(([p, o]) => `p${p} ${checkpoints.get(p)?.position ?? 0}/${o + 1}`).join(', ')})`, 200);
+  } finally {
+    await admin.disconnect();
+  }
+  return checkpoints;
+}

@@ -103,3 +103,28 @@ describe('oracle metrics agree with DuckDB', () => {
     }
   });
 });
+
+describe('oracle, keyed mode (two stages)', () => {
+  const size10 = { ...tumbling, window: { type: 'tumbling' as const, size: 10_000, grace: 2_000 }, aggregate: { group_by: ['page'], metrics: { views: 'count(*)' } } };
+  const p0: OracleRecord[] = [
+    { offset: 0, event: ev('a', 1_000, '/a', 1) },
+    { offset: 1, event: ev('b', 25_000, '/a', 1) },
+  ];
+  const p1: OracleRecord[] = [{ offset: 0, event: ev('c', 8_000, '/a', 1) }];
+
+  it('judges lateness per source partition and merges a key over partitions (the Kafka Streams example of docs/keyed-windows.md)', () => {
+    const open = oracle(new Map([[0, p0], [1, p1]]), size10, { keyed: true });
+    expect(open.late).toEqual([]);
+    expect(open.windows).toEqual([]); // p1 is at 8 s: nothing closes
+    expect(open.pending.map((w) => [w.partition, w.start, w.metrics.views])).toEqual([[-1, 0, 2], [-1, 20_000, 1]]);
+
+    const closed = oracle(new Map([[0, p0], [1, [...p1, { offset: 1, event: ev('d', 30_000, '/b', 1) }]]]), size10, { keyed: true });
+    expect(closed.windows.map((w) => [w.start, w.group.page, w.metrics.views])).toEqual([[0, '/a', 2]]);
+    // the single-stage oracle gives one row per partition instead
+    expect(oracle(new Map([[0, p0], [1, p1]]), size10).windows.map((w) => [w.partition, w.start, w.metrics.views])).toEqual([[0, 0, 1]]);
+  });
+
+  it('a partition without a valid record holds every window back', () => {
+    expect(oracle(new Map([[0, p0], [1, []]]), size10, { keyed: true }).windows).toEqual([]);
+  });
+});

@@ -14,7 +14,7 @@ import { SluiceError } from '../../errors.js';
 import { exec } from '../cache.js';
 import type { StackConfig } from '../config.js';
 import { kafkaJava } from '../java.js';
-import { kafkaLib } from '../kafka.js';
+import { kafkaLib, singleNodeProperties } from '../kafka.js';
 import { probeKafka } from '../kafka-probe.js';
 import type { StackLog } from '../log.js';
 import { freePort } from '../ports.js';
@@ -43,16 +43,7 @@ ssl.keystore.location=${certs.serverP12}
 ssl.keystore.password=${certs.p12Password}
 ssl.truststore.type=PEM
 ssl.truststore.location=${certs.ca}
-log.dirs=${join(dir, 'data')}
-num.partitions=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-log.retention.ms=-1
-`;
+${singleNodeProperties(join(dir, 'data'))}`;
 }
 
 const LOG4J2 = 'status = warn\nappender.console.type = Console\nappender.console.name = STDOUT\nappender.console.layout.type = PatternLayout\nappender.console.layout.pattern = [%d] %p %m (%c)%n\nrootLogger.level = WARN\nrootLogger.appenderRef.stdout.ref = STDOUT\nlogger.raft.name = kafka.server.KafkaRaftServer\nlogger.raft.level = INFO\n';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics, RECORD_OUTCOMES, topologyMetrics } from '../../../src/telemetry/metrics.js';
+import { stageMetrics } from '../../../src/telemetry/stage-metrics.js';
 
 describe('metrics', () => {
   it('registers every sluice metric, labelled with the topology, in its own registry', async () => {
@@ -56,5 +57,35 @@ describe('metrics', () => {
     expect(text).not.toContain('sluice_consumer_lag{');
     expect(text).not.toContain('sluice_event_time_lag_seconds{');
     expect(text).toContain('sluice_partitions_assigned{topology="pv"} 0');
+  });
+});
+
+describe('stage metrics (two stages)', () => {
+  it('count the repartition traffic, show watermarks, the minimum and what holds windows back, and forget a closed task', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const sm = stageMetrics(m.registry, 'pv');
+    sm.repartitioned(1, 'data', 7);
+    sm.repartitioned(2, 'watermark', 3);
+    sm.stage2(4, { lag: 12, watermarks: [2_000, null], minimum: undefined, openWindows: 2, holdingBack: [1] });
+    let text = await m.registry.metrics();
+    for (const line of [
+      'sluice_repartition_records_total{topology="pv",stage="1",kind="data"} 7',
+      'sluice_repartition_records_total{topology="pv",stage="2",kind="watermark"} 3',
+      'sluice_repartition_records_total{topology="pv",stage="2",kind="data"} 0',
+      'sluice_repartition_lag{topology="pv",partition="4"} 12',
+      'sluice_source_watermark_seconds{topology="pv",source_partition="0"} 2',
+      'sluice_open_windows{topology="pv",partition="4"} 2',
+      'sluice_windows_held_back{topology="pv",partition="4",source_partition="1"} 2',
+    ]) expect(text).toContain(line);
+    expect(text).not.toContain('sluice_watermark_minimum_seconds{');
+    sm.stage2(4, { lag: 0, watermarks: [2_000, 1_000], minimum: 1_000, openWindows: 1, holdingBack: [1] });
+    sm.stage2(4, { lag: 0, watermarks: [2_000, 3_000], minimum: 2_000, openWindows: 1, holdingBack: [0] });
+    text = await m.registry.metrics();
+    expect(text).toContain('sluice_watermark_minimum_seconds{topology="pv",partition="4"} 2');
+    expect(text).toContain('sluice_windows_held_back{topology="pv",partition="4",source_partition="0"} 1');
+    expect(text).not.toMatch(/sluice_windows_held_back\{[^}]*source_partition="1"/);
+    sm.stage2Closed(4);
+    text = await m.registry.metrics();
+    expect(text).not.toMatch(/sluice_(repartition_lag|watermark_minimum_seconds|open_windows|windows_held_back)\{/);
   });
 });

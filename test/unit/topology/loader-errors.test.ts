@@ -39,7 +39,13 @@ describe('topology errors name file, line, column, field and value', () => {
 
   it('unknown key without a near match lists the allowed ones', async () => {
     expect(await errorLines(withLine(6, '  event_time: ts\n  colour: blue'))).toEqual([
-      'f.yaml:7:3: source.colour: unknown key; expected one of topic, group, start, value, event_time, session_timeout, max_future_skew',
+      'f.yaml:7:3: source.colour: unknown key; expected one of topic, group, start, value, event_time, session_timeout, max_future_skew, partitioned_by_group_key, idle_timeout',
+    ]);
+  });
+
+  it('source.idle_timeout needs two stages', async () => {
+    expect(await errorLines(withLine(6, '  event_time: ts\n  idle_timeout: 30s'))).toEqual([
+      'f.yaml:7:17: source.idle_timeout: applies to two stages only in this version: set source.partitioned_by_group_key: false, or remove it (got "30s")',
     ]);
   });
 

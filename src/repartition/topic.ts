@@ -1,0 +1,14 @@
+/** The repartition topic of a two-stage topology, and where a group key goes in it. */
+import type { TopologySpec } from '../topology/schema.js';
+import { keyPartitioner } from '../sink/partitioner.js';
+
+/** `<name>-repartition` when the source is not partitioned by the group key; undefined for one stage. */
+export function repartitionTopic(spec: Pick<TopologySpec, 'name' | 'source'>): string | undefined {
+  return spec.source.partitioned_by_group_key ? undefined : `${spec.name}-repartition`;
+}
+
+/** Partition of a group key: murmur2 as the Java client (the key of group_by: [] is null: partition 0). */
+export function groupKeyPartitioner(topic: string, partitions: number): (key: string | null) => number {
+  const of = keyPartitioner(topic, partitions);
+  return (key) => (key === null ? 0 : of(key));
+}

@@ -1,0 +1,92 @@
+/**
+ * Steps 5–8 of a batch that holds windows, shared by the single stage (pipeline.ts) and stage 2
+ * (stage2.ts), which number them the same way: close and aggregate, stage the files, ONE
+ * transaction (outputs, side records, offset + checkpoint), publish after the commit. Repeated
+ * (a transaction each) while more windows are closable than one checkpoint can list; dead letters
+ * and late records go into the first of them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Message } from 'kafkajs';
+import { fitRecord } from '../commit/chunks.js';
+import type { TaskTransaction } from '../commit/transaction.js';
+import type { ClosedWindows } from '../sink/types.js';
+import type { TaskTable } from '../window/duck-state.js';
+import type { TimeWindow } from '../window/kinds.js';
+import type { ReplicaContext } from './context.js';
+import { crashPoint } from './faults.js';
+import { withDependency } from './outage.js';
+
+/** What the commit step needs of a task that holds windows (a single-stage or a stage-2 task). */
+export interface WindowTask {
+  /** The partition of `topic` the task owns: its offsets, its staging tokens, its Parquet file names. */
+  readonly partition: number;
+  readonly topic: string;
+  readonly txn: TaskTransaction;
+  readonly table: TaskTable;
+  readonly nextOffset: number;
+  readonly windows: { closable(): TimeWindow[]; markClosed(ws: readonly TimeWindow[]): void; lowWaterMark(nextOffset: number): number };
+  /** How many of `closable` (oldest first) one checkpoint can list. */
+  pendingThatFit(closable: readonly TimeWindow[]): number;
+  /** The checkpoint of a commit that makes `pending` final, its files staged under `staging`. */
+  checkpoint(pending: readonly TimeWindow[], staging: string | undefined): string;
+}
+
+export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+  const { spec } = ctx.topology;
+  let more = true;
+  let first = true;
+  while (more) {
+    // 5. close windows and aggregate them
+    const all = task.windows.closable();
+    const windows = all.slice(0, task.pendingThatFit(all));
+    more = all.length > windows.length;
+    const closed: ClosedWindows = {
+      partition: task.partition,
+      windows,
+      rows: windows.length > 0 ? await task.table.aggregate(windows) : [],
+      writeParquet: (w, file) => task.table.writeParquet(w, file),
+    };
+    // 6. stage files
+    const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
+    const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
+    for (const sink of staged) await withDependency(ctx, 'storage', () => sink.stage!(closed, token));
+    task.windows.markClosed(windows);
+
+    // 7. one transaction: outputs, dead letters, late records, offset + checkpoint
+    // (until commit() is called the token is in no committed checkpoint: a failure discards its files)
+    const discard = (e: unknown) => Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined))).then(() => Promise.reject(e));
+    await task.txn.begin().catch(discard);
+    await sendOutputs(ctx, task.txn, closed, first ? deadLetters : [], first ? lateRecords : []).catch(discard);
+    const checkpoint = task.checkpoint(windows, windows.length > 0 ? token : undefined);
+    const offset = task.windows.lowWaterMark(task.nextOffset);
+    await task.txn.commit({ groupId: spec.source.group, topic: task.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
+    crashPoint('after-commit');
+    ctx.metrics.transaction('committed');
+    ctx.kafkaLog.recovered();
+
+    // 8. after the commit: publish files, forget closed windows
+    if (windows.length > 0) {
+      for (const sink of ctx.sinks) {
+        if (sink.publish) await withDependency(ctx, 'storage', () => sink.publish!(task.partition, token, windows));
+        crashPoint('mid-publish');
+      }
+      await task.table.drop(windows);
+      for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
+    }
+    first = false;
+  }
+}
+
+/** Step 7's records: the sinks' outputs, then dead letters and late records, each fitted to its topic. */
+async function sendOutputs(ctx: ReplicaContext, txn: TaskTransaction, closed: ClosedWindows, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+  for (const sink of ctx.sinks) for (const out of (await sink.messages?.(closed)) ?? []) await txn.send(out.topic, out.messages);
+  await sendSideRecords(ctx, txn, deadLetters, lateRecords);
+}
+
+/** Dead letters and late records into the open transaction, each fitted to its topic. */
+export async function sendSideRecords(ctx: ReplicaContext, txn: TaskTransaction, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+  const { spec } = ctx.topology;
+  for (const [topic, records] of [[spec.dead_letter, deadLetters], [spec.late, lateRecords]] as const) {
+    await txn.send(topic, records.map((m) => fitRecord(m, ctx.maxMessageBytes(topic), topic)));
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Two stages through crashes (docs/keyed-windows.md): `sluice run` processes, the first of each
+ * slot killing itself at random crash points of either stage (src/runtime/faults.ts: between
+ * append and commit, between offsets and EndTxn, after the commit, mid-publish), then scaled from
+ * 2 to 3 replicas and one SIGKILLed by the test, must still commit exactly the keyed oracle:
+ * one row per (page, window) on the topic and in Parquet, every dead letter and late record once.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Supervisor } from '../chaos/replicas.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import { oracle } from '../support/oracle.js';
+import { writeTopology } from '../support/pipeline.js';
+import { waitFor } from '../support/read.js';
+import { endpoints } from '../support/services.js';
+import { committed, expectOracleRows, oracleInput, produce, sorted } from '../support/two-stage.js';
+
+const FAULTS = 'after-append:0.03,before-commit:0.05,after-commit:0.05,mid-publish:0.1';
+
+describe('two stages through crashes', () => {
+  const dirs: string[] = [];
+  let sup: Supervisor | undefined;
+  afterAll(async () => {
+    await sup?.killAll();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('replicas killed at crash points of both stages, then 2 → 3 replicas and a SIGKILL: the keyed oracle exactly', { timeout: 300_000 }, async () => {
+    const { brokers, registryUrl, redisUrl } = endpoints();
+    const t = writeTopology({ twoStage: true });
+    dirs.push(t.dir);
+    const input = await produce(t);
+    const expected = oracle(oracleInput(input), (await loadTopology(t.file, { checkSql: false })).spec, { keyed: true });
+
+    const logDir = join(t.dir, 'logs');
+    mkdirSync(logDir);
+    const notes: string[] = [];
+    let faulty = 0;
+    sup = new Supervisor({
+      repoRoot: resolve(import.meta.dirname, '../..'),
+      topologyFile: t.file,
+      logDir,
+      env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'info' },
+      // the first instance of each slot crashes at random; its replacement runs clean
+      faults: () => (faulty++ < 2 ? FAULTS : undefined),
+      onExit: () => undefined,
+      note: (line) => notes.push(line),
+    });
+    await sup.scaleTo(2);
+    const crashed = () => sup!.instances.filter((i) => i.exit?.crashPoint !== undefined);
+    await waitFor(() => crashed().length > 0, 120_000, () => `a replica to die at a crash point:\n${notes.join('\n')}`, 250);
+    await sup.scaleTo(3);
+    await waitFor(() => sup!.running().length === 3, 60_000, () => `3 replicas running:\n${notes.join('\n')}`, 250);
+    sup.kill(sup.running()[0]!);
+
+    const out = await committed(t);
+    expectOracleRows(out.topic, expected);
+    expectOracleRows(out.parquet, expected);
+    expect(out.dlq).toEqual(sorted(expected.deadLetters));
+    expect(out.late).toEqual(sorted(expected.late));
+    expect(crashed().length, notes.join('\n')).toBeGreaterThan(0);
+  });
+});

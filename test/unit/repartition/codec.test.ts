@@ -1,0 +1,65 @@
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import { encodeWatermark, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
+import { RecordDecoder } from '../../../src/decode/decoder.js';
+import { encodeWire } from '../../../src/decode/wire.js';
+
+const reader = {
+  type: 'record',
+  name: 'Event',
+  namespace: 't',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'ts', type: 'long' },
+    { name: 'page', type: 'string' },
+    { name: 'latency_ms', type: ['null', 'int'], default: null },
+    { name: 'score', type: 'double' },
+    { name: 'raw', type: 'bytes' },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+    { name: 'kind', type: { type: 'enum', name: 'Kind', symbols: ['A', 'B'] } },
+    { name: 'unused', type: 'string' },
+  ],
+};
+const fields = ['page', 'latency_ms', 'score', 'raw', 'tags', 'kind', 'ts', 'id'];
+const codec = new RepartitionCodec(reader, fields);
+const base = { eventTime: 1_700_000_001_234, sourceTime: 1_700_000_002_000, partition: 4, offset: 77 };
+
+/** A value as stage 1's decoder gives it (the same projection of the reader schema). */
+async function decoded(v: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const decoder = new RecordDecoder({ source: { writerType: async () => avro.Type.forSchema(reader as avro.Schema) }, readerSchema: reader, eventTimeField: 'ts', dedupKey: 'id', fields: ['page', 'latency_ms', 'score', 'raw', 'tags', 'kind'] });
+  const wire = encodeWire(1, avro.Type.forSchema(reader as avro.Schema).toBuffer(v));
+  await decoder.prepare([wire]);
+  const r = decoder.decode(wire);
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+describe('repartition records', () => {
+  it('a data record carries its position, its times and the value stage 1 decoded, unchanged', async () => {
+    const value = await decoded({ id: 'e1', ts: base.eventTime, page: '/a', latency_ms: 12, score: NaN, raw: Buffer.from([0, 255]), tags: ['x'], kind: 'B', unused: 'zzz' });
+    const back = codec.decode(codec.encodeData({ ...base, value }));
+    expect(back.kind).toBe('data');
+    if (back.kind !== 'data') return;
+    expect({ ...back, value: undefined }).toEqual({ kind: 'data', ...base, value: undefined });
+    expect(back.value).toEqual(value); // NaN, bytes, arrays and enums as the decoder made them
+    expect(Object.keys(back.value)).not.toContain('unused');
+  });
+
+  it('a null stays null', () => {
+    const value = { id: 'e', ts: 1, page: 'p', latency_ms: null, score: -0, raw: Buffer.alloc(0), tags: [], kind: 'A' };
+    const back = codec.decode(codec.encodeData({ ...base, value }));
+    expect(back.kind === 'data' && back.value.latency_ms).toBeNull();
+    expect(back.kind === 'data' && Object.is(back.value.score, -0)).toBe(true);
+  });
+
+  it('a watermark names its source partition and stream time, one per repartition partition', () => {
+    expect(codec.decode(encodeWatermark(3, 1_700_000_000_000))).toEqual({ kind: 'watermark', partition: 3, streamTime: 1_700_000_000_000 });
+    const ms = watermarkMessages(2, 99, 4);
+    expect(ms.map((m) => [m.key, m.partition])).toEqual([[null, 0], [null, 1], [null, 2], [null, 3]]);
+    expect(ms.every((m) => codec.decode(m.value as Buffer).kind === 'watermark')).toBe(true);
+  });
+
+  it('anything else on the topic is an internal error, not a silent skip', () => {
+    for (const v of [null, Buffer.from('nope'), Buffer.from('{"t":1}'), Buffer.from('{"w":1.5,"p":0}'), Buffer.from([1, 2])]) expect(() => codec.decode(v)).toThrow(/neither data nor a watermark/);
+  });
+});
