@@ -3,6 +3,7 @@ import { bucketOf, quantile, type Histogram } from './prom.js';
 import type { RawResult } from './raw.js';
 import type { LoadShape, Preloaded } from './setup.js';
 import type { SluiceResult } from './sluice-run.js';
+import type { StreamsResult } from './streams-run.js';
 
 export const TARGET_EVENTS_PER_S = 80_000;
 /** Issue #10: the two-stage path keeps at least this share of the single stage's events/s. */
@@ -16,15 +17,21 @@ export interface ReportInput {
   sluice?: SluiceResult;
   /** Two stages on input keyed by user (absent with --stages 1). */
   two?: { input: Preloaded; sluice: SluiceResult };
+  /** Kafka Streams runs on the single stage's topic (none with --skip-streams). */
+  streams: StreamsResult[];
+  /** Why there are none, printed in their place. */
+  streamsNote?: string;
+  /** How the outputs compared (printed under the table). */
+  verified?: string;
   cores: number;
   load: [number, number];
   topology: string;
   command: string;
 }
 
-export function reproduceCommand(s: LoadShape, profile: boolean, stages = 'both'): string {
+export function reproduceCommand(s: LoadShape, profile: boolean, stages = 'both', extra = ''): string {
   const pct = +(s.duplicates * 100).toFixed(4);
-  return `npm run bench -- --events ${s.events} --partitions ${s.partitions} --keys ${s.keys} --duplicates ${pct} --step-ms ${s.stepMs} --seed ${s.seed}${profile ? ' --profile' : ''}${stages !== 'both' ? ` --stages ${stages}` : ''}`;
+  return `npm run bench -- --events ${s.events} --partitions ${s.partitions} --keys ${s.keys} --duplicates ${pct} --step-ms ${s.stepMs} --seed ${s.seed}${extra}${profile ? ' --profile' : ''}${stages !== 'both' ? ` --stages ${stages}` : ''}`;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en');
@@ -40,16 +47,22 @@ export function formatReport(r: ReportInput): string {
   if (!main) throw new Error('bench report: no sluice run');
   const sRate = rate(main);
   const ratio = (base: { events: number; seconds: number } | undefined) => (base ? (sRate / rate(base)).toFixed(2) : '-');
+  const cpuRatio = (base: { events: number; cpuSeconds: number }) => (cpuPer100k(main) / cpuPer100k(base)).toFixed(2);
+  const mib = (b: number) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MiB` : '-');
   const p = (h: Histogram, q: number) => ms(quantile(h, q));
   const bucket = (h: Histogram, q: number) => bucketOf(h, q).map((b) => (Number.isFinite(b) ? `${b * 1000}` : '+Inf')).join('–');
   const windows = Math.ceil(input.eventTimeSpanMs / 10_000);
 
-  const rows: string[][] = [['', 'events/s', 'CPU s/100k ev', 'batch p50', 'batch p99', `${r.sluice ? 'sluice' : 'two stages'}/this`]];
-  if (raw) rows.push(['kafkajs consumer, no processing', int(rate(raw)), cpuPer100k(raw).toFixed(2), '-', '-', ratio(raw)]);
-  if (avro) rows.push(['kafkajs + avsc decode of every value', int(rate(avro)), cpuPer100k(avro).toFixed(2), '-', '-', ratio(avro)]);
-  const run = (label: string, x: SluiceResult) => [label, int(rate(x)), cpuPer100k(x).toFixed(2), p(x.batchSeconds, 0.5), p(x.batchSeconds, 0.99), ratio(x)];
+  const by = r.sluice ? 'sluice' : 'two stages';
+  const rows: string[][] = [['', 'events/s', 'CPU s/100k ev', 'peak RSS', 'batch p50', 'batch p99', `${by}/this events/s`, `${by}/this CPU`]];
+  if (raw) rows.push(['kafkajs consumer, no processing', int(rate(raw)), cpuPer100k(raw).toFixed(2), '-', '-', '-', ratio(raw), cpuRatio(raw)]);
+  if (avro) rows.push(['kafkajs + avsc decode of every value', int(rate(avro)), cpuPer100k(avro).toFixed(2), '-', '-', '-', ratio(avro), cpuRatio(avro)]);
+  const run = (label: string, x: SluiceResult) => [label, int(rate(x)), cpuPer100k(x).toFixed(2), mib(x.peakRssBytes), p(x.batchSeconds, 0.5), p(x.batchSeconds, 0.99), ratio(x), cpuRatio(x)];
   if (r.sluice) rows.push(run('sluice run, one replica', r.sluice));
   if (r.two) rows.push(run('sluice run, two stages, keyed by user', r.two.sluice));
+  for (const k of r.streams) {
+    rows.push([`Kafka Streams, EOS v2, ${k.threads} thread${k.threads === 1 ? '' : 's'}`, int(rate(k)), cpuPer100k(k).toFixed(2), mib(k.peakRssBytes), '-', '-', ratio(k), cpuRatio(k)]);
+  }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
 
@@ -66,8 +79,8 @@ export function formatReport(r: ReportInput): string {
     `  machine: ${r.cores} cores shared with the broker, the registry and Redis; 1-min load average ${r.load[0].toFixed(1)} before, ${r.load[1].toFixed(1)} after`,
     '',
     ...rows.map(line),
-    // the side-by-side baseline comes with a later issue; its row stays here so the table shape does not change
-    `${'Kafka Streams, EOS v2, one thread'.padEnd(widths[0]!)}   not measured yet (a later issue)`,
+    ...(r.streams.length === 0 ? [`${'Kafka Streams'.padEnd(widths[0]!)}   not run: ${r.streamsNote ?? '--skip-streams'}`] : []),
+    ...(r.verified ? ['', `  verified: ${r.verified}`] : []),
     '',
     ...(r.sluice ? [`  target: >= ${int(TARGET_EVENTS_PER_S)} events/s for one replica: ${rate(r.sluice) >= TARGET_EVENTS_PER_S ? 'MET' : 'NOT MET'} (${int(rate(r.sluice))})`] : []),
     ...(share !== undefined ? [`  target: two stages keep >= ${TARGET_TWO_STAGE_SHARE * 100} % of the single stage's events/s: ${share >= TARGET_TWO_STAGE_SHARE ? 'MET' : 'NOT MET'} (${(share * 100).toFixed(0)} %)`] : []),
@@ -75,6 +88,7 @@ export function formatReport(r: ReportInput): string {
     `  sluice: ${int(main.events)} events in ${main.seconds.toFixed(2)} s from the first processed batch to the last (scraped every 200 ms); CPU of the replica process only (/proc, all threads)`,
     ...(r.two ? [`  two stages: ${int(r.two.sluice.events)} events in ${r.two.sluice.seconds.toFixed(2)} s, until stage 2 had read every record stage 1 wrote; batches of both stages in one histogram`] : []),
     `  memory: peak RSS of the replica ${(main.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM, whole run); CPU while draining ${(main.cpuSeconds / main.seconds).toFixed(2)} cores`,
+    ...r.streams.map((k) => `  Kafka Streams, ${k.threads} thread${k.threads === 1 ? '' : 's'}: ${int(k.events)} events in ${k.seconds.toFixed(2)} s (progress polled every 200 ms), CPU of the JVM (all threads, JIT and GC too) ${(k.cpuSeconds / k.seconds).toFixed(2)} cores; duplicates ${int(k.duplicates)}, malformed ${int(k.malformed)}, ${int(k.windows)} windows emitted`),
     `  batch latency: one micro-batch (<= batch.max_records of one partition) from decode to commit; p50/p99 interpolated within the`,
     `    sluice_batch_duration_seconds buckets (p50 in ${bucket(main.batchSeconds, 0.5)} ms, p99 in ${bucket(main.batchSeconds, 0.99)} ms); ${int(main.batchRecords.count)} batches, mean ${ms(main.batchSeconds.sum / Math.max(1, main.batchSeconds.count))}, mean ${int(main.batchRecords.sum / Math.max(1, main.batchRecords.count))} records`,
     ...(r.sluice ? [outcomes('', r.sluice)] : []),

@@ -72,8 +72,8 @@ export interface Preloaded {
   groups: number;
 }
 
-/** Creates the source topic and fills it with `events` generated page views (acks all, as fast as it goes). */
-export async function preload(brokers: string[], registryUrl: string, t: BenchTopology, shape: LoadShape): Promise<Preloaded> {
+/** Creates the source topic and fills it with `events` generated page views (acks all, as fast as it goes or at `rate` per second). */
+export async function preload(brokers: string[], registryUrl: string, t: BenchTopology, shape: LoadShape, rate = Infinity): Promise<Preloaded> {
   const topology = await loadTopology(t.file, { checkSql: false });
   const roles = rolesFromTopology(topology.spec, topology.valueSchema);
   const kafka = new Kafka({ clientId: 'sluice-bench-preload', brokers, logLevel: logLevel.NOTHING });
@@ -91,7 +91,7 @@ export async function preload(brokers: string[], registryUrl: string, t: BenchTo
     await sendGenerated(producer, {
       topic: t.source,
       partitions: source.partitions,
-      rate: Infinity,
+      rate,
       inFlight: 3,
       // event time ends a minute ago, so no record is stamped in the future
       messages: rekey(shape.keyBy, generate({ ...roles, count: shape.events, duplicates: shape.duplicates, keys: shape.keys, seed: shape.seed, stepMs: shape.stepMs, startTs: shape.startTs ?? Date.now() - span - 60_000, schemaIds: source.schemaIds })),

@@ -1,0 +1,93 @@
+/**
+ * The live-shape latency part of `npm run bench`: sluice (one replica) and then the Kafka Streams
+ * baseline (one thread), each on its own fresh topic fed at the same fixed rate (live.ts), one
+ * after the other so neither shares the box with the other. Cleans up what each made.
+ */
+import { join } from 'node:path';
+import { SchemaSource } from '../../src/decode/registry.js';
+import { measureLive, type Latencies } from './live.js';
+import { latestSchema } from './outputs.js';
+import { cleanup, type BenchTopology, type LoadShape } from './setup.js';
+import { runSluice } from './sluice-run.js';
+import { cleanupStreams } from './streams-bench.js';
+import { runStreams } from './streams-run.js';
+
+export interface LiveRow { name: string; latencies: Latencies }
+
+export interface LiveBenchOptions {
+  brokers: string[];
+  registryUrl: string;
+  redisUrl: string;
+  env: NodeJS.ProcessEnv;
+  dir: string;
+  shape: LoadShape;
+  rate: number;
+  seconds: number;
+  timeoutMs: number;
+  /** The catch-up run's topology: its output subject holds the schema the baseline writes. */
+  main: BenchTopology;
+  /** The baseline's jar, or undefined to measure sluice alone. */
+  jar?: string;
+  state: 'rows' | 'accumulator';
+  say: (s: string) => void;
+}
+
+export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
+  const rows: LiveRow[] = [];
+  const common = { brokers: o.brokers, registryUrl: o.registryUrl, shape: o.shape, rate: o.rate, seconds: o.seconds };
+  o.say(`bench: live shape, sluice: ${o.rate.toLocaleString('en')} events/s for ${o.seconds} s, close → visible…`);
+  // the topology measureLive makes, for the cleanup (set as soon as it exists)
+  const made: { t?: BenchTopology } = {};
+  try {
+    const r = await measureLive({
+      ...common,
+      dir: join(o.dir, 'live-sluice'),
+      outputOf: (t) => ((made.t = t), t.output),
+      run: (t, events) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false }),
+    });
+    rows.push({ name: 'sluice run, one replica', latencies: r.latencies });
+  } finally {
+    if (made.t) await cleanup(o.brokers, o.redisUrl, made.t, [made.t.group, `${made.t.name}-latency`]).catch(() => undefined);
+  }
+  if (!o.jar) return rows;
+
+  o.say('bench: live shape, Kafka Streams (one thread)…');
+  const { schema } = await latestSchema(o.registryUrl, `${o.main.output}-value`);
+  const madeKs: { t?: BenchTopology } = {};
+  const appId = (t: BenchTopology) => `${t.name}-ks1`;
+  try {
+    const r = await measureLive({
+      ...common,
+      dir: join(o.dir, 'live-streams'),
+      outputOf: (t) => ((madeKs.t = t), `${appId(t)}-out`),
+      run: async (t, events) => {
+        const registry = new SchemaSource(o.registryUrl);
+        const outputSchemaId = await registry.register(`${appId(t)}-out-value`, JSON.parse(schema) as object).finally(() => registry.close());
+        return runStreams({
+          jar: o.jar!, brokers: o.brokers, registryUrl: o.registryUrl, input: t.source, output: `${appId(t)}-out`, appId: appId(t), outputSchemaId,
+          readerSchemaFile: t.schemaFile, threads: 1, repartition: false, state: o.state, events, dir: join(o.dir, 'live-streams'), timeoutMs: o.timeoutMs,
+        });
+      },
+    });
+    rows.push({ name: 'Kafka Streams, EOS v2, 1 thread', latencies: r.latencies });
+  } finally {
+    if (madeKs.t) {
+      await cleanup(o.brokers, o.redisUrl, madeKs.t, [`${madeKs.t.name}-latency`]).catch(() => undefined);
+      await cleanupStreams(o.brokers, [appId(madeKs.t)]).catch(() => undefined);
+    }
+  }
+  return rows;
+}
+
+/** The latency table printed under the throughput one. */
+export function formatLive(rows: LiveRow[], rate: number, seconds: number): string {
+  const s = (x: number) => (Number.isFinite(x) ? `${(x * 1000).toFixed(0)} ms` : '-');
+  const lines = [`window close → visible to a read_committed consumer, live shape (${rate.toLocaleString('en')} events/s for ${seconds} s, event time = wall clock):`];
+  const w = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    const l = r.latencies;
+    lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows)`);
+  }
+  lines.push('  latency = receive time − (window_end + grace): from the earliest moment the window can be final; windows that began before the feed are left out');
+  return lines.join('\n');
+}
