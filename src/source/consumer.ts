@@ -183,18 +183,27 @@ export class Source {
     }
   }
 
-  /** Abort, discard the task and restart it from the last checkpoint (or wait for a rebalance if fenced). */
+  /** Abort, discard the task and restart it from the last checkpoint (if fenced: unless a rebalance gives the partition to another replica first). */
   private async fail(slot: Slot, task: TaskHandle, err: unknown): Promise<void> {
     const { ctx } = this;
     ctx.metrics.transaction('aborted');
     const fenced = isFenced(err);
     const key = slotKey(slot.topic, slot.partition);
     const delay = fenced ? 0 : this.restartDelay(key);
-    const message = fenced ? 'producer fenced: another replica owns this partition now' : 'batch failed: aborting and restarting the task from its checkpoint';
+    const message = fenced ? 'producer fenced: another replica may own this partition now' : 'batch failed: aborting and restarting the task from its checkpoint';
     task.log[fenced ? 'warn' : 'error']({ err: err instanceof Error ? err.message : String(err), ...(fenced ? {} : { restartInMs: Math.round(delay) }) }, message);
     await task.close().catch(() => undefined);
     if (fenced) {
       slot.fenced = true;
+      // A fence is not always another owner: the transaction coordinator also bumps the epoch of a
+      // transaction it aborted itself (a timeout, e.g. across a broker restart). A real new owner
+      // takes the partition in a rebalance within the session timeout; if none did, it was ours.
+      const unfence = setTimeout(() => {
+        if (this.slots.get(key) !== slot || ctx.signal.aborted) return;
+        task.log.warn({ afterMs: ctx.topology.spec.source.session_timeout }, 'no other replica took the partition after the fence: restarting its task');
+        this.slots.set(key, this.newSlot(slot.topic, slot.partition));
+      }, ctx.topology.spec.source.session_timeout);
+      unfence.unref();
       return;
     }
     if (ctx.signal.aborted) return; // shutting down: the next owner restores it
