@@ -39,8 +39,8 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
     killTracked();
   });
 
-  // retry: a partition that stops progressing after the broker restart (a liveness bug under
-  // investigation, README Honest limits) fails a run now and then; lost or duplicated data twice would still fail
+  // retry: a partition that stopped progressing after the broker restart failed 2 of 5 runs (fixed, we
+  // believe: README Honest limits); each attempt prints its table; remove once confirmed
   it.each(cases)('$title', { timeout: 420_000, retry: 1 }, async ({ sink, twoStage, crashPoints }) => {
     expect(missing, 'prerequisites of the chaos test (README, Tests)').toEqual([]);
     const lines: string[] = [];
