@@ -1,7 +1,7 @@
 /** Everything a task needs from its replica: clients, state, sinks, telemetry. Built once in replica.ts. */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { SchemaSource } from '../decode/registry.js';
+import type { SchemaSource } from '../serde/registry.js';
 import type { DedupStore } from '../dedup/redis-store.js';
 import type { Sink } from '../sink/types.js';
 import type { TopologyMetrics } from '../telemetry/metrics.js';

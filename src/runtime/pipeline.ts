@@ -27,7 +27,7 @@ import { commitClosedWindows, heldBelow, type WindowTask } from './commit-window
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import { ingest } from './ingest.js';
-import type { Task } from './task.js';
+import type { Task } from '../tasks/task.js';
 
 export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMessage[]): Promise<void> {
   const { spec } = ctx.topology;

@@ -25,7 +25,7 @@ import { sendSideRecords } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import { ingest } from './ingest.js';
-import type { Stage1Task } from './stage1-task.js';
+import type { Stage1Task } from '../tasks/stage1-task.js';
 
 const never = () => false;
 

@@ -27,7 +27,7 @@ import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
-import type { Stage2Task } from './stage2-task.js';
+import type { Stage2Task } from '../tasks/stage2-task.js';
 
 export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: KafkaMessage[], highWatermark?: number): Promise<void> {
   const { codec, metrics } = ctx.stages!;

@@ -8,7 +8,7 @@ import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
 import { describe, prepareAggregate } from './prepare.js';
-import type { ResultColumn } from './result-schema.js';
+import type { ResultColumn } from './result-types.js';
 import { openSandboxed, type DuckOptions } from './sandbox.js';
 import * as sql from './sql.js';
 

@@ -70,7 +70,7 @@ export class TaskWindows {
 
   /**
    * The offset to commit: the smallest offset still held by an open window, else `nextOffset`.
-   * Bounded because decode bounds event time (src/decode/limits.ts): a record's windows end by its
+   * Bounded because decode bounds event time (src/serde/limits.ts): a record's windows end by its
    * Kafka timestamp + max_future_skew + size, so they close once event time passes that + grace.
    */
   lowWaterMark(nextOffset: number): number {

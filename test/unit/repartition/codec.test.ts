@@ -1,8 +1,8 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { encodeWatermark, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
-import { RecordDecoder } from '../../../src/decode/decoder.js';
-import { encodeWire } from '../../../src/decode/wire.js';
+import { RecordDecoder } from '../../../src/serde/decoder.js';
+import { encodeWire } from '../../../src/serde/wire.js';
 
 const reader = {
   type: 'record',

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { encodeWire, parseWire } from '../../../src/decode/wire.js';
+import { encodeWire, parseWire } from '../../../src/serde/wire.js';
 import { encodeAll, groupKey, topicSink } from '../../../src/sink/topic.js';
 
 const type = avro.Type.forSchema({

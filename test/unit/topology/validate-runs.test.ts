@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../../src/topology/loader.js';
 import { columnsFromAvro } from '../../../src/window/columns.js';
 import { DuckState } from '../../../src/window/duck-state.js';
-import { resultAvroSchema } from '../../../src/window/result-schema.js';
+import { resultAvroSchema } from '../../../src/sink/output-schema.js';
 import { writeBenchTopology } from '../../bench/setup.js';
 import { writeTopology } from '../../support/pipeline.js';
 import { BASE, fixtureDir, ROOT, withLine } from './fixtures.js';
