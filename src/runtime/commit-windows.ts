@@ -35,7 +35,8 @@ export interface WindowTask {
   checkpoint(pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number): string;
 }
 
-export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+/** `early`: records of the early topic (src/runtime/early.ts), sent in the first transaction with the side records. */
+export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask, deadLetters: Message[], lateRecords: Message[], early: Array<{ topic: string; messages: Message[] }> = []): Promise<void> {
   const { spec } = ctx.topology;
   let more = true;
   let first = true;
@@ -61,6 +62,7 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     const discard = (e: unknown) => Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined))).then(() => Promise.reject(e));
     await task.txn.begin().catch(discard);
     await sendOutputs(ctx, task.txn, closed, first ? deadLetters : [], first ? lateRecords : []).catch(discard);
+    if (first) for (const out of early) await task.txn.send(out.topic, out.messages).catch(discard);
     const next = all[windows.length]; // the oldest window left for the next transaction, if any
     const checkpoint = task.checkpoint(windows, windows.length > 0 ? token : undefined, next && task.windows.closesAt(next));
     const offset = task.windows.lowWaterMark(task.nextOffset);

@@ -25,6 +25,7 @@ import type { TimeWindow } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
+import { EarlyTicks } from './early.js';
 import { crashPoint } from './faults.js';
 import { ingest } from './ingest.js';
 import type { Task } from '../tasks/task.js';
@@ -44,8 +45,11 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   // 3. windows, stream time advanced record by record in offset order
   const lateRecords: Message[] = [];
   const rows: Array<{ offset: number; ts: number; window: TimeWindow; value: Record<string, unknown> }> = [];
+  const early = new EarlyTicks(ctx.early);
   for (const d of fresh) {
+    const before = task.windows.streamTime;
     const r = task.windows.observe(d.offset, d.eventTime);
+    early.note(d.offset, before, task.windows.streamTime, restoring(d.offset));
     if (r.late) {
       if (!restoring(d.offset)) lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime }));
       continue;
@@ -66,7 +70,8 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
     task.noteProgress(ctx, restored);
     return;
   }
-  await commitClosedWindows(ctx, windowTask(src.topic, task), deadLetters, lateRecords);
+  const earlyRows = await early.messages(task.table, (w) => task.windows.closesAt(w));
+  await commitClosedWindows(ctx, windowTask(src.topic, task), deadLetters, lateRecords, earlyRows);
   task.noteProgress(ctx, restored);
 
   // replayed records were counted when they were first processed

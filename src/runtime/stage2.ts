@@ -26,6 +26,7 @@ import type { TimeWindow } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
+import { EarlyTicks } from './early.js';
 import { crashPoint } from './faults.js';
 import type { Stage2Task } from '../tasks/stage2-task.js';
 
@@ -37,12 +38,15 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   const { watermarks } = task.windows;
 
   const rows: StateRow[] = [];
+  const early = new EarlyTicks(ctx.early);
   let data = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
     const r = codec.decode(m.value); // 1
     if (r.kind === 'watermark') {
+      const before = watermarks.minimum;
       watermarks.observe(r.partition, r.streamTime); // 2
+      early.note(offset, before, watermarks.minimum, restoring(offset));
       continue;
     }
     data++;
@@ -62,7 +66,9 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = Number(messages[messages.length - 1]!.offset) + 1;
   // 5–8; a replay alone commits nothing, unless it ends with windows to emit (a held checkpoint, commit-windows.ts)
-  if (restored < messages.length || task.windows.closable().length > 0) await commitClosedWindows(ctx, windowTask(task), [], []);
+  if (restored < messages.length || task.windows.closable().length > 0) {
+    await commitClosedWindows(ctx, windowTask(task), [], [], await early.messages(task.table, (w) => task.windows.closesAt(w)));
+  }
   task.noteProgress(restored);
 
   // replayed records were counted when they were first read

@@ -52,6 +52,15 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
       problems.push({ path: ['source', 'idle_timeout'], message: 'must be greater than 0 (leave it out to turn it off)' });
     }
   }
+  if (spec.emit?.early !== undefined && spec.emit.early <= 0) {
+    problems.push({ path: ['emit', 'early'], message: 'must be greater than 0 (leave it out to turn early results off)' });
+  }
+  if (spec.emit?.early !== undefined && (spec.aggregate.group_by.includes('revision') || 'revision' in spec.aggregate.metrics)) {
+    problems.push({ path: ['emit', 'early'], message: 'early rows add a column named revision: rename the group_by field or metric called revision' });
+  }
+  if (spec.emit?.early_topic !== undefined && spec.emit.early === undefined) {
+    problems.push({ path: ['emit', 'early_topic'], message: 'names the topic of early results: set emit.early too, or remove it' });
+  }
   if (spec.transaction_timeout <= spec.batch.max_wait) {
     problems.push({ path: ['transaction_timeout'], message: `must be longer than batch.max_wait (${formatDuration(spec.batch.max_wait)}), or every transaction times out` });
   }

@@ -109,6 +109,20 @@ export class TaskTable {
     return readRowObjects(await this.conn.run(`SELECT * FROM ${CLOSED}`));
   }
 
+  /**
+   * Early results (src/runtime/early.ts): the current values of the windows `keep` accepts, over
+   * the rows appended before `offset`, as aggregate() would give them. Leaves aggregate()'s results alone.
+   */
+  async aggregateBefore(offset: number, keep: (w: TimeWindow) => boolean): Promise<Array<Record<string, unknown>>> {
+    if (!Number.isSafeInteger(offset)) throw new SluiceError('INTERNAL', `expected an integer offset, got ${offset}`);
+    const view = sql.quoteIdent(`${this.table}_early`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW ${view} AS SELECT * FROM ${sql.quoteIdent(this.table)} WHERE __offset < ${offset}`);
+    const bounds = await this.conn.runAndReadAll(`SELECT DISTINCT __wstart, __wend FROM ${view}`);
+    const windows = bounds.getRows().map(([s, e]) => ({ start: Number(s), end: Number(e) })).filter(keep);
+    if (windows.length === 0) return [];
+    return readRowObjects(await this.conn.run(sql.aggregateSql(`${this.table}_early`, this.spec, windows, this.metricTypes)));
+  }
+
   /** One window's results as a Parquet file (from the last aggregate() when it covered the window); returns the row count. */
   async writeParquet(window: TimeWindow, file: string): Promise<number> {
     const reader = await this.conn.runAndReadAll(sql.copyParquetSql(this.parquetQuery(window), file));
