@@ -21,8 +21,6 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const w = spec.window;
   if (w.type === 'session') {
-    // the format is settled; the runtime's merging of sessions is not built yet (src/window/kinds.ts)
-    problems.push({ path: ['window', 'type'], message: 'session windows are not supported by this version of sluice yet; use tumbling or hopping' });
     if (w.gap <= 0) problems.push({ path: ['window', 'gap'], message: 'must be greater than 0' });
   } else {
     if (w.size <= 0) problems.push({ path: ['window', 'size'], message: 'must be greater than 0' });

@@ -85,8 +85,16 @@ describe('topology errors name file, line, column, field and value', () => {
     const text = withLine(11, '  type: session', withLine(12, '  gap: 30m', withLine(9, '  ttl: 30m')));
     expect(await errorLines(text)).toEqual([
       'f.yaml:9:8: dedup.ttl: must be longer than window.gap + window.grace = 1802s; a duplicate arriving after its key expired would be counted twice (got "30m")',
-      'f.yaml:11:9: window.type: session windows are not supported by this version of sluice yet; use tumbling or hopping (got "session")',
     ]);
+  });
+
+  it('a session window with a gap of 0 or a bad grace', async () => {
+    const text = withLine(11, '  type: session', withLine(12, '  gap: 0s', withLine(13, '  grace: 2 seconds')));
+    expect(await errorLines(text)).toEqual([
+      'f.yaml:13:10: window.grace: expected a duration such as 500ms, 10s, 5m, 1h or 1d (got "2 seconds")',
+    ]);
+    const zero = withLine(11, '  type: session', withLine(12, '  gap: 0s'));
+    expect(await errorLines(zero)).toEqual(['f.yaml:12:8: window.gap: must be greater than 0 (got "0s")']);
   });
 
   it('a field missing from the reader schema', async () => {
