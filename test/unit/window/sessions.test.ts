@@ -158,4 +158,51 @@ describe('session windows, two stages', () => {
     wm.observe(1, 22); // 9 + 13 = 22
     expect(bounds(w.closable())).toEqual([['a', 0, 9]]);
   });
+
+  it('gives the same sessions whatever order the records of different source partitions arrive in', () => {
+    // a: (0, judged 0) from p0; b: (10, judged 15) from p1. b sees a's [0, 0] closed (13 <= 15), and
+    // a, judged at 0, must not pull b in either when it arrives second
+    const sessions = (order: Array<[number, number, number]>) => {
+      const wm = new SourceWatermarks(1);
+      const w = new WatermarkWindows(spec, wm);
+      order.forEach(([offset, ts, s]) => w.add(offset, ts, s, 'k'));
+      wm.observe(0, 1000);
+      return bounds(w.closable());
+    };
+    expect(sessions([[0, 0, 0], [1, 10, 15]])).toEqual([['k', 0, 0], ['k', 10, 10]]);
+    expect(sessions([[1, 10, 15], [0, 0, 0]])).toEqual([['k', 0, 0], ['k', 10, 10]]);
+  });
+
+  it('(property) any interleaving of in-order partitions gives the same sessions', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 50; round++) {
+      // three source partitions, each in offset order with its own stream time
+      const parts = [0, 1, 2].map((p) => {
+        let st = -Infinity;
+        const out: Array<[number, number, string]> = [];
+        for (let i = 0; i < 30; i++) {
+          const ts = Math.floor(rnd() * 200) + i * 3;
+          st = Math.max(st, ts);
+          if (ts + 13 > st) out.push([ts, st, `k${Math.floor(rnd() * 3)}`]); // on time at its source
+        }
+        return out.map((r, i) => ({ p, i, r }));
+      });
+      const run = () => {
+        const queues = parts.map((q) => [...q]);
+        const wm = new SourceWatermarks(1);
+        const w = new WatermarkWindows(spec, wm);
+        let offset = 0;
+        while (queues.some((q) => q.length > 0)) {
+          const live = queues.filter((q) => q.length > 0);
+          const { r } = live[Math.floor(rnd() * live.length)]!.shift()!;
+          w.add(offset++, r[0], r[1], r[2]);
+        }
+        wm.observe(0, 1e6);
+        return bounds(w.closable());
+      };
+      const first = run();
+      for (let k = 0; k < 5; k++) expect(run()).toEqual(first);
+    }
+  });
 });
