@@ -6,6 +6,7 @@ import { windowAssigner } from '../../../src/window/kinds.js';
 import { SourceTime } from '../../../src/window/source-time.js';
 import { TaskWindows } from '../../../src/window/task-windows.js';
 import { WatermarkWindows } from '../../../src/window/watermark-windows.js';
+import { oracle } from '../../support/oracle.js';
 
 // gap 10, grace 2: a session [s, e] closes once stream time > e + 12, i.e. at e + 13
 const spec = { type: 'session' as const, gap: 10, grace: 2 };
@@ -206,3 +207,37 @@ describe('session windows, two stages', () => {
     }
   });
 });
+
+describe('against the independent oracle', () => {
+  it('gives the oracle\'s sessions and late records on random input, one stage and two', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const topology = { source: { event_time: 'ts' }, window: spec, aggregate: { group_by: ['k'], metrics: { n: 'count(*)' } } };
+    for (let round = 0; round < 30; round++) {
+      const parts = new Map([0, 1].map((p) => [p, Array.from({ length: 40 }, (_, offset) => ({ offset, event: { ts: Math.floor(rnd() * 60) + offset * 2, k: `k${Math.floor(rnd() * 3)}` } }))]));
+      const single = oracle(new Map([[0, parts.get(0)!]]), topology);
+      const t = new TaskWindows(spec);
+      const late: number[] = [];
+      for (const { offset, event } of parts.get(0)!) if (t.observe(offset, event.ts, event.k).late) late.push(offset);
+      expect(late).toEqual(single.late.map((l) => l.offset));
+      expect(bounds(t.closable())).toEqual(single.windows.map((w) => [w.group.k, w.start, w.end]).sort(byStart));
+
+      const keyed = oracle(parts, topology, { keyed: true });
+      const wm = new SourceWatermarks(2);
+      const w = new WatermarkWindows(spec, wm);
+      const sources = [...parts].map(([p, records]) => ({ p, time: new SourceTime(spec), records: [...records] }));
+      let offset = 0;
+      while (sources.some((x) => x.records.length > 0)) {
+        const live = sources.filter((x) => x.records.length > 0);
+        const src = live[Math.floor(rnd() * live.length)]!;
+        const { event } = src.records.shift()!;
+        const j = src.time.observe(event.ts);
+        if (!j.late) w.add(offset++, event.ts, j.streamTime, event.k);
+        wm.observe(src.p, src.time.streamTime);
+      }
+      expect(bounds(w.closable())).toEqual(keyed.windows.map((x) => [x.group.k, x.start, x.end]).sort(byStart));
+    }
+  });
+});
+
+const byStart = (a: unknown[], b: unknown[]) => (a[1] as number) - (b[1] as number) || (a[2] as number) - (b[2] as number) || String(a[0]).localeCompare(String(b[0]));
