@@ -217,22 +217,32 @@ function sessionOracle(
       return;
     }
     const id = JSON.stringify([options.keyed ? -1 : r.partition, groupBy.map((f) => r.event[f])]);
-    byKey.set(id, [...(byKey.get(id) ?? []), r]);
+    const list = byKey.get(id);
+    if (list === undefined) byKey.set(id, [r]);
+    else list.push(r);
   });
   const times = [...partitions.keys()].map((p) => result.streamTime.get(p) ?? -Infinity);
   const minimum = times.length === 0 ? -Infinity : Math.min(...times);
   for (const records of byKey.values()) {
-    // connected components of the link relation, by a plain union-find over every pair
+    // connected components of the link relation, by a plain union-find over every pair within gap
+    // (pairs visited in event-time order, so that a key with 50k records stays affordable)
     const parent = records.map((_, i) => i);
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-    for (let i = 0; i < records.length; i++) {
-      for (let j = i + 1; j < records.length; j++) {
+    const byTs = records.map((_, i) => i).sort((x, y) => records[x]!.ts - records[y]!.ts);
+    for (let x = 0; x < byTs.length; x++) {
+      for (let y = x + 1; y < byTs.length && records[byTs[y]!]!.ts - records[byTs[x]!]!.ts <= w.gap; y++) {
+        const [i, j] = [byTs[x]!, byTs[y]!];
         const [a, b] = [records[i]!, records[j]!];
-        if (Math.abs(a.ts - b.ts) <= w.gap && a.judged < b.ts + G && b.judged < a.ts + G) parent[find(i)] = find(j);
+        if (a.judged < b.ts + G && b.judged < a.ts + G) parent[find(i)] = find(j);
       }
     }
     const components = new Map<number, Admitted[]>();
-    for (let i = 0; i < records.length; i++) components.set(find(i), [...(components.get(find(i)) ?? []), records[i]!]);
+    for (let i = 0; i < records.length; i++) {
+      const root = find(i);
+      const list = components.get(root);
+      if (list === undefined) components.set(root, [records[i]!]);
+      else list.push(records[i]!);
+    }
     for (const members of components.values()) {
       const first = members[0]!;
       const partition = options.keyed ? -1 : first.partition;
