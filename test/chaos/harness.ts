@@ -8,6 +8,7 @@
  * `twoStage`: the same with an input keyed by user and `partitioned_by_group_key: false`, checked
  * against the keyed oracle (one row per page and window; docs/keyed-windows.md), so that kills fall
  * between the stages too.
+ * `window: 'session'`: the same on session windows (input.ts, chaosWindow), against the oracle's sessions.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,12 @@ import { oracle } from '../support/oracle.js';
 import { createTestBucket, waitPublishedInBucket, type TestBucket } from '../support/bucket.js';
 import { waitPublished } from '../support/pipeline.js';
 import { waitProcessed, waitStage2 } from '../support/read.js';
-import { loadChaosTopology, prepareInput, produceChaosInput, SendGate, writeChaosTopology, type ChaosInput } from './input.js';
+import { chaosWindow, loadChaosTopology, prepareInput, produceChaosInput, SendGate, writeChaosTopology, type ChaosInput, type ChaosWindow } from './input.js';
 import { ProgressProbe } from './progress.js';
 import { logLines, Supervisor, waitForLog, type Instance } from './replicas.js';
 import { formatReport, recoveries, type Fault, type ReportInput } from './report.js';
 import { ChaosServices, sleep } from './services.js';
+import { formatSessionStats, sessionStats, type SessionStats } from './session-stats.js';
 import { checkParquet, checkPositions, checkTopic, clean } from './verify.js';
 
 export interface ChaosOptions {
@@ -46,9 +48,11 @@ export interface ChaosOptions {
   sink?: 'local' | 's3';
   /** Two stages: input keyed by user, windows per page across partitions. */
   twoStage?: boolean;
+  /** The window kind (default tumbling 10 s); `session`: gap and grace from `stepMs` (input.ts, chaosWindow), against the oracle's sessions. */
+  window?: ChaosWindow;
 }
 
-export interface ChaosResult extends ReportInput { ok: boolean; text: string; dir: string }
+export interface ChaosResult extends ReportInput { ok: boolean; text: string; dir: string; sessions?: SessionStats }
 
 export const BUCKET_FAULTS = ['SIGKILL at after-commit'];
 export const REQUIRED_FAULTS = ['SIGKILL (random)', 'SIGKILL at before-commit', 'scale 1→3', 'zombie (SIGSTOP > session timeout, SIGCONT)', 'scale 3→1', 'Redis restart', 'registry down 10 s', 'broker restart'];
@@ -76,7 +80,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     services = await ChaosServices.start(dir, o.repoRoot, note, { s3: o.sink === 's3' });
     const { brokers, registryUrl, redisUrl, s3 } = services.endpoints;
     if (s3) bucket = await createTestBucket(s3);
-    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/`, twoStage: o.twoStage });
+    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/`, twoStage: o.twoStage, window: chaosWindow(o.window ?? 'tumbling', o.stepMs) });
     const topology = await loadChaosTopology(t);
     const source = await prepareInput({ brokers, registryUrl, topology, partitions: 6 });
     probe = new ProgressProbe(brokers, t.group, t.source);
@@ -195,6 +199,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     // 6. compare
     const expected = oracle(input.oracleInput(), topology.spec, { keyed: o.twoStage });
+    const w = topology.spec.window;
+    const sessions = w.type === 'session' ? sessionStats(input.oracleInput(), expected, w, topology.spec.source.event_time, topology.spec.aggregate.group_by) : undefined;
+    const notes = sessions ? [formatSessionStats(sessions)] : [];
+    for (const n of notes) note(n);
     const checks = [
       await checkTopic(brokers, registryUrl, t, expected),
       // a bucket is read as a reader without the SDK would: every object downloaded, then the same check
@@ -210,9 +218,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const loss = logLines(i).filter((l) => /Redis lost its dedup data/.test(l.msg)).length;
       if (loss > 0) problems.push(`replica ${i.name} reported Redis data loss (${loss}×) although Redis persists every write`);
     }
-    const report: ReportInput = { command: o.command, events: input.messages.length, pending: expected.pending.length, checks, faults, recoveries: recoveries(sup.instances), stops, problems, seconds: (Date.now() - t0) / 1000 };
+    const report: ReportInput = { command: o.command, events: input.messages.length, pending: expected.pending.length, checks, faults, recoveries: recoveries(sup.instances), stops, problems, seconds: (Date.now() - t0) / 1000, notes };
     const text = formatReport(report);
-    return { ...report, ok: problems.length === 0, text, dir };
+    return { ...report, ok: problems.length === 0, text, dir, sessions };
   } finally {
     await probe?.close();
     await supervisor?.killAll();

@@ -16,9 +16,23 @@ import { writeTopology, type TestTopology } from '../support/pipeline.js';
 export type ChaosTopology = TestTopology;
 
 /** The demo topology's shape, with a short session timeout so a SIGSTOPped replica loses its partitions quickly. */
-/** `twoStage`: the source is not partitioned by the group key (docs/keyed-windows.md). */
-export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string; twoStage?: boolean }): ChaosTopology {
-  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet, twoStage: opts.twoStage });
+/** `twoStage`: the source is not partitioned by the group key (docs/keyed-windows.md). `window`: the `window:` value (default tumbling 10 s). */
+export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string; twoStage?: boolean; window?: string }): ChaosTopology {
+  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet, twoStage: opts.twoStage, window: opts.window });
+}
+
+export type ChaosWindow = 'tumbling' | 'session';
+
+/**
+ * The `window:` of a chaos run. Sessions (docs/windows.md, "Sessions") scale with the input's mean
+ * event-time step: gap 10 steps, so the busiest of the 20 Zipf keys (a record every ~3.5 steps)
+ * holds sessions of tens of records that span batches and crashes but still go quiet (a session
+ * that never closes would pin the committed offset); grace 15 steps, longer than the gap, so that
+ * out-of-order records (up to grace behind) often bridge two sessions of a key into one.
+ */
+export function chaosWindow(kind: ChaosWindow, stepMs: number): string | undefined {
+  if (kind === 'tumbling') return undefined;
+  return `{ type: session, gap: ${10 * stepMs}ms, grace: ${15 * stepMs}ms }`;
 }
 
 /** Lets the broker restart wait for the chunk being sent, and holds the next chunk until the broker is back. */

@@ -56,12 +56,15 @@ export interface ReportInput {
   stops: Stopped[];
   problems: string[];
   seconds: number;
+  /** Lines about the input, after the counts (e.g. how much a session run merged). */
+  notes?: string[];
 }
 
 export function formatReport(r: ReportInput): string {
   const out: string[] = [];
   out.push(`command: ${r.command}`);
   out.push(`events in: ${r.events}; windows still open at the end (not expected yet): ${r.pending}; run time ${r.seconds.toFixed(0)} s`);
+  out.push(...(r.notes ?? []));
   out.push('');
   out.push(table(['output', 'expected', 'got', 'lost', 'duplicated', 'unexpected', 'mismatched'], r.checks.map((c) => [c.output, c.expected, c.got, c.lost, c.duplicated, c.unexpected, c.mismatched])));
   out.push('');

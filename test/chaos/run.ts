@@ -1,8 +1,9 @@
 /**
- * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --two-stage --keep]`: the
+ * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --two-stage --window tumbling|session --keep]`: the
  * full-scale chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points);
  * `--sink s3` puts the Parquet files in a bucket of the run's own S3Proxy (issue 13); `--two-stage`
- * runs it on a two-stage topology (docs/keyed-windows.md). Prints the
+ * runs it on a two-stage topology (docs/keyed-windows.md); `--window session` on session windows
+ * (gap and grace from the event-time step: test/chaos/input.ts, chaosWindow). Prints the
  * result table and exits 1 on any difference from the oracle (or a fault kind not injected).
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     sink: { type: 'string', default: 'local' },
     'two-stage': { type: 'boolean', default: false },
+    window: { type: 'string', default: 'tumbling' },
   },
 });
 
@@ -35,6 +37,11 @@ if (values.sink !== 'local' && values.sink !== 's3') {
   process.exit(2);
 }
 const sink = values.sink;
+if (values.window !== 'tumbling' && values.window !== 'session') {
+  process.stderr.write(`chaos: --window is tumbling or session (got ${values.window})\n`);
+  process.exit(2);
+}
+const window = values.window;
 const result = await runChaos({
   repoRoot: process.cwd(),
   events,
@@ -49,6 +56,7 @@ const result = await runChaos({
   log: (line) => process.stderr.write(`${line}\n`),
   keepDir: values.keep,
   twoStage: values['two-stage'],
+  window,
 });
 process.stdout.write(`${result.text}\n`);
 process.exit(result.ok ? 0 : 1);

@@ -70,4 +70,36 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
     expect(result.stops.filter((s) => !s.alreadyExited && s.code !== 0), 'replicas exit 0 on SIGTERM').toEqual([]);
     expect(result.problems).toEqual([]);
   });
+
+  // issue 11: session windows (gap 2 s, grace 3 s at this step) merging across batches, crashes and
+  // rebalances, one stage; `npm run chaos -- --window session [--two-stage]` for the full scale
+  it('session windows: the same faults, every session once, as the oracle merges them', { timeout: 420_000 }, async () => {
+    expect(missing, 'prerequisites of the chaos test (README, Tests)').toEqual([]);
+    const lines: string[] = [];
+    const r = await runChaos({
+      repoRoot: process.cwd(),
+      events: 15_000,
+      seed: 5,
+      randomKills: 2,
+      produceMs: 80_000,
+      stepMs: 200,
+      keys: 20,
+      crashPoints: 'before-commit:0.1,after-commit:0.02,mid-publish:0.02,after-append:0.02',
+      window: 'session',
+      command: 'npx vitest run --project integration test/integration/chaos.test.ts -t "session windows"',
+      log: (line) => lines.push(line),
+    });
+    console.log(`${lines.join('\n')}\n${r.text}`);
+    expect(trackedPids(), 'every process the run started is gone').toEqual([]);
+    const kinds = new Set(r.faults.map((f) => f.kind));
+    for (const kind of REQUIRED_FAULTS) expect(kinds, `fault ${kind} injected`).toContain(kind);
+    for (const c of r.checks) {
+      expect(c.details, `${c.output}: details`).toEqual([]);
+      expect({ output: c.output, lost: c.lost, duplicated: c.duplicated, unexpected: c.unexpected, mismatched: c.mismatched, got: c.got }).toEqual({ output: c.output, lost: 0, duplicated: 0, unexpected: 0, mismatched: 0, got: c.expected });
+    }
+    // the input must have merged: sessions of several records, and records bridging two sessions
+    expect(r.sessions!.multi, 'sessions of several records').toBeGreaterThan(1000);
+    expect(r.sessions!.bridging, 'records bridging two sessions').toBeGreaterThan(50);
+    expect(r.problems).toEqual([]);
+  });
 });
