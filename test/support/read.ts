@@ -21,7 +21,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 
 const client = (brokers: string[]) => new Kafka({ clientId: 'sluice-test-reader', brokers, logLevel: logLevel.NOTHING });
 // disconnect() waits for the fetch in flight, which a broker holds up to maxWaitTimeInMs (default 5 s) at the end of a topic
-const reader = (kafka: Kafka) => kafka.consumer({ groupId: randomName('reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+const reader = (kafka: Kafka, readUncommitted = false) => kafka.consumer({ groupId: randomName('reader'), readUncommitted, maxWaitTimeInMs: 100 });
 
 /**
  * Waits until every partition's committed checkpoint position (src/commit/checkpoint.ts) reaches
@@ -54,11 +54,12 @@ export async function waitProcessed(brokers: string[], group: string, source: st
 /**
  * Reads a topic from the start with read_committed up to its end offsets as they are now (the
  * last stable offsets); transaction markers count as read. Call it once the writers are done.
+ * `uncommitted`: read_uncommitted instead, records of aborted transactions included.
  */
-export async function readToEnd(brokers: string[], topic: string, timeoutMs = 60_000): Promise<ReadMessage[]> {
+export async function readToEnd(brokers: string[], topic: string, timeoutMs = 60_000, opts: { uncommitted?: boolean } = {}): Promise<ReadMessage[]> {
   const kafka = client(brokers);
   const admin = kafka.admin();
-  const consumer = reader(kafka);
+  const consumer = reader(kafka, opts.uncommitted);
   const out: ReadMessage[] = [];
   const reached = new Map<number, number>();
   let ends = new Map<number, number>();
