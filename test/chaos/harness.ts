@@ -9,6 +9,7 @@
  * against the keyed oracle (one row per page and window; docs/keyed-windows.md), so that kills fall
  * between the stages too.
  * `window: 'session'`: the same on session windows (input.ts, chaosWindow), against the oracle's sessions.
+ * `early`: with early results, the early topic checked too (verify-early.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ import { logLines, Supervisor, waitForLog, type Instance } from './replicas.js';
 import { formatReport, recoveries, type Fault, type ReportInput } from './report.js';
 import { ChaosServices, sleep } from './services.js';
 import { formatSessionStats, sessionStats, type SessionStats } from './session-stats.js';
+import { compareEarly, consistentEarly, readEarlyRows } from './verify-early.js';
+import { earlyOracle } from '../support/early-oracle.js';
 import { checkParquet, checkPositions, checkTopic, clean } from './verify.js';
 
 export interface ChaosOptions {
@@ -50,6 +53,11 @@ export interface ChaosOptions {
   twoStage?: boolean;
   /** The window kind (default tumbling 10 s); `session`: gap and grace from `stepMs` (input.ts, chaosWindow), against the oracle's sessions. */
   window?: ChaosWindow;
+  /**
+   * `emit: { early }` in ms (time windows): the early topic is checked too, one stage against the
+   * early oracle exactly, two stages for what holds whatever the batching (verify-early.ts).
+   */
+  early?: number;
 }
 
 export interface ChaosResult extends ReportInput { ok: boolean; text: string; dir: string; sessions?: SessionStats }
@@ -80,7 +88,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     services = await ChaosServices.start(dir, o.repoRoot, note, { s3: o.sink === 's3' });
     const { brokers, registryUrl, redisUrl, s3 } = services.endpoints;
     if (s3) bucket = await createTestBucket(s3);
-    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/`, twoStage: o.twoStage, window: chaosWindow(o.window ?? 'tumbling', o.stepMs) });
+    const t = writeChaosTopology(dir, { sessionTimeout: `${SESSION_TIMEOUT_MS / 1000}s`, name: `chaos-${process.pid}`, parquet: bucket && `s3://${bucket.name}/chaos/`, twoStage: o.twoStage, window: chaosWindow(o.window ?? 'tumbling', o.stepMs), early: o.early });
     const topology = await loadChaosTopology(t);
     const source = await prepareInput({ brokers, registryUrl, topology, partitions: 6 });
     probe = new ProgressProbe(brokers, t.group, t.source);
@@ -210,6 +218,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await checkPositions(brokers, 'dead letters', t.dlq, expected.deadLetters, input, t.source),
       await checkPositions(brokers, 'late', t.late, expected.late, input, t.source),
     ];
+    if (o.early !== undefined) {
+      const rows = await readEarlyRows(brokers, registryUrl, `${t.output}_early`);
+      checks.push(o.twoStage ? consistentEarly(rows, expected) : compareEarly(rows, earlyOracle(input.oracleInput(), topology.spec, o.early, expected)));
+    }
     for (const c of checks) if (!clean(c)) problems.push(`${c.output}: expected ${c.expected}, got ${c.got}, lost ${c.lost}, duplicated ${c.duplicated}, unexpected ${c.unexpected}, mismatched ${c.mismatched}`);
     if (bucket) note(`bucket: ${(await bucket.keys('chaos/_staging/')).length} object(s) left under _staging/: batches whose commit never completed, removed by a later recovery once older than twice the transaction timeout`);
     for (const kind of required) if (!faults.some((f) => f.kind === kind)) problems.push(`fault never injected: ${kind}`);

@@ -17,8 +17,10 @@ export type ChaosTopology = TestTopology;
 
 /** The demo topology's shape, with a short session timeout so a SIGSTOPped replica loses its partitions quickly. */
 /** `twoStage`: the source is not partitioned by the group key (docs/keyed-windows.md). `window`: the `window:` value (default tumbling 10 s). */
-export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string; twoStage?: boolean; window?: string }): ChaosTopology {
-  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet, twoStage: opts.twoStage, window: opts.window });
+/** `early`: `emit: { early }` in ms (docs/semantics.md, "Early results"). */
+export function writeChaosTopology(dir: string, opts: { sessionTimeout: string; name: string; parquet?: string; twoStage?: boolean; window?: string; early?: number }): ChaosTopology {
+  const extra = opts.early === undefined ? undefined : `emit: { early: ${opts.early}ms }\n`;
+  return writeTopology({ dir, name: opts.name, sessionTimeout: opts.sessionTimeout, dedupTtl: '24h', batch: '{ max_records: 1000, max_wait: 300ms }', parquet: opts.parquet, twoStage: opts.twoStage, window: opts.window, extra });
 }
 
 export type ChaosWindow = 'tumbling' | 'session';

@@ -1,9 +1,10 @@
 /**
- * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --two-stage --window tumbling|session --keep]`: the
+ * `npm run chaos [-- --events N --seed S --kills K --produce-seconds T --sink local|s3 --two-stage --window tumbling|session --early S --keep]`: the
  * full-scale chaos run of issue 5 (default 200,000 events, 6 random SIGKILLs + crash points);
  * `--sink s3` puts the Parquet files in a bucket of the run's own S3Proxy (issue 13); `--two-stage`
  * runs it on a two-stage topology (docs/keyed-windows.md); `--window session` on session windows
- * (gap and grace from the event-time step: test/chaos/input.ts, chaosWindow). Prints the
+ * (gap and grace from the event-time step: test/chaos/input.ts, chaosWindow); `--early S` with
+ * early results every S seconds of stream time, the early topic checked too. Prints the
  * result table and exits 1 on any difference from the oracle (or a fault kind not injected).
  */
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     sink: { type: 'string', default: 'local' },
     'two-stage': { type: 'boolean', default: false },
     window: { type: 'string', default: 'tumbling' },
+    early: { type: 'string' },
   },
 });
 
@@ -42,6 +44,11 @@ if (values.window !== 'tumbling' && values.window !== 'session') {
   process.exit(2);
 }
 const window = values.window;
+const early = values.early === undefined ? undefined : Number(values.early) * 1000;
+if (early !== undefined && (!(early > 0) || window === 'session')) {
+  process.stderr.write(`chaos: --early takes seconds (got ${values.early}), with time windows only (sessions refuse early results)\n`);
+  process.exit(2);
+}
 const result = await runChaos({
   repoRoot: process.cwd(),
   events,
@@ -57,6 +64,7 @@ const result = await runChaos({
   keepDir: values.keep,
   twoStage: values['two-stage'],
   window,
+  early,
 });
 process.stdout.write(`${result.text}\n`);
 process.exit(result.ok ? 0 : 1);

@@ -17,7 +17,7 @@ import type { ChaosInput, ChaosTopology } from './input.js';
 
 
 export interface OutputCheck {
-  output: 'topic' | 'parquet' | 'dead letters' | 'late';
+  output: 'topic' | 'parquet' | 'dead letters' | 'late' | 'early';
   expected: number;
   got: number;
   lost: number;

@@ -10,14 +10,14 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../src/topology/loader.js';
 import { Supervisor } from '../chaos/replicas.js';
-import { earlyOracle, type ExpectedEarly } from '../support/early-oracle.js';
+import type { OutputCheck } from '../chaos/verify.js';
+import { compareEarly, consistentEarly, readEarlyRows, type EarlyRow } from '../chaos/verify-early.js';
+import { earlyOracle } from '../support/early-oracle.js';
 import { oracle } from '../support/oracle.js';
-import { METRICS, writeTopology, type TestTopology } from '../support/pipeline.js';
-import { readToEnd, type ReadMessage } from '../support/read.js';
+import { writeTopology, type TestTopology } from '../support/pipeline.js';
 import { endpoints } from '../support/services.js';
 import { committed, expectOracleRows, oracleInput, produce, sorted } from '../support/two-stage.js';
 
@@ -27,54 +27,9 @@ const COMMITTED = 'after-commit:0.25,mid-publish:0.1';
 const INTERVAL = 3000;
 const REQUIRED = ['before-commit', 'after-commit'];
 
-interface EarlyRow { key: string; page: string; start: number; end: number; revision: number; metrics: Record<string, number | null> }
-
-const keyOf = (page: unknown, start: number, revision: number) => `${String(page)}|${start}|${revision}`;
-
-async function decode(registry: SchemaRegistry, read: ReadMessage[]): Promise<EarlyRow[]> {
-  return Promise.all(read.map(async ({ message }) => {
-    const v = (await registry.decode(message.value!)) as Record<string, unknown>;
-    const row = { page: String(v.page), start: Number(v.window_start), end: Number(v.window_end), revision: Number(v.revision) };
-    return { ...row, key: keyOf(row.page, row.start, row.revision), metrics: Object.fromEntries(METRICS.map((m) => [m, v[m] === null ? null : Number(v[m])])) };
-  }));
-}
-
-function expectEarlyRows(got: EarlyRow[], want: ExpectedEarly[]): void {
-  const expected = new Map(want.map((w) => [keyOf(w.group.page, w.start, w.revision), w]));
-  expect(expected.size, 'the oracle gives one row per (page, window, revision)').toBe(want.length);
-  const keys = got.map((r) => r.key);
-  const repeated = keys.filter((k, i) => keys.indexOf(k) !== i);
-  expect(repeated, 'early rows repeated on the committed topic').toEqual([]);
-  expect([...keys].sort()).toEqual([...expected.keys()].sort());
-  for (const row of got) {
-    const w = expected.get(row.key)!;
-    expect(row.end, row.key).toBe(w.end);
-    for (const m of METRICS) {
-      if (w.metrics[m] === null) expect(row.metrics[m], `${m} of ${row.key}`).toBeNull();
-      else expect(row.metrics[m], `${m} of ${row.key}`).toBeCloseTo(w.metrics[m]!, 9);
-    }
-  }
-}
-
-/**
- * Two stages: which early rows appear depends on stage 1's batching (docs/semantics.md), so the
- * rows are checked for what holds whatever the batching: one row per (page, window, revision),
- * each of a window of the input (emitted, or still open at its end), and per window the counts never shrink as the revision grows
- * and stay at or below the final row's (each early row aggregates a prefix of the window's rows).
- */
-function expectEarlyConsistent(got: EarlyRow[], finals: Array<{ page: string; start: number; metrics: Record<string, number | null> }>): void {
-  const keys = got.map((r) => r.key);
-  expect(keys.filter((k, i) => keys.indexOf(k) !== i), 'early rows repeated on the committed topic').toEqual([]);
-  const final = new Map(finals.map((r) => [`${r.page}|${r.start}`, r]));
-  const byWindow = new Map<string, EarlyRow[]>();
-  for (const r of got) byWindow.set(`${r.page}|${r.start}`, [...(byWindow.get(`${r.page}|${r.start}`) ?? []), r]);
-  for (const [w, rows] of byWindow) {
-    const f = final.get(w);
-    expect(f, `early rows of ${w}, a window the oracle does not know`).toBeDefined();
-    const counts = rows.sort((a, b) => a.revision - b.revision).map((r) => r.metrics.views!);
-    for (let i = 1; i < counts.length; i++) expect(counts[i]!, `views of ${w} by revision: ${counts.join(', ')}`).toBeGreaterThanOrEqual(counts[i - 1]!);
-    expect(counts.at(-1)!, `views of ${w}: early ${counts.join(', ')}, final ${f!.metrics.views}`).toBeLessThanOrEqual(f!.metrics.views!);
-  }
+function expectClean(c: OutputCheck): void {
+  expect(c.details).toEqual([]);
+  expect({ lost: c.lost, duplicated: c.duplicated, unexpected: c.unexpected, mismatched: c.mismatched, got: c.got }).toEqual({ lost: 0, duplicated: 0, unexpected: 0, mismatched: 0, got: c.expected });
 }
 
 describe('early results through crashes', () => {
@@ -114,10 +69,9 @@ describe('early results through crashes', () => {
    */
   async function readEarly(t: TestTopology, aborted: boolean): Promise<{ visible: EarlyRow[]; all: EarlyRow[] }> {
     const { brokers, registryUrl } = endpoints();
-    const registry = new SchemaRegistry({ host: registryUrl });
     const topic = `${t.output}_early`;
-    const visible = await decode(registry, await readToEnd(brokers, topic));
-    const all = await decode(registry, await readToEnd(brokers, topic, 60_000, { uncommitted: true }));
+    const visible = await readEarlyRows(brokers, registryUrl, topic);
+    const all = await readEarlyRows(brokers, registryUrl, topic, { uncommitted: true });
     if (aborted) expect(all.length, 'rows of aborted batches under read_uncommitted').toBeGreaterThan(visible.length);
     expect(new Set(all.map((r) => r.key))).toEqual(new Set(visible.map((r) => r.key)));
     return { visible, all };
@@ -144,7 +98,7 @@ describe('early results through crashes', () => {
     expect(out.dlq).toEqual(sorted(expected.deadLetters));
     expect(out.late).toEqual(sorted(expected.late));
     const { visible, all } = await readEarly(t, true);
-    expectEarlyRows(visible, early);
+    expectClean(compareEarly(visible, early));
     console.log(`${notes.join('\n')}\nearly rows: ${early.length} expected, ${visible.length} committed, ${all.length} under read_uncommitted; final rows ${expected.windows.length}`);
   });
 
@@ -161,7 +115,7 @@ describe('early results through crashes', () => {
     const { visible, all } = await readEarly(t, false);
     expect(visible.length, 'early rows').toBeGreaterThan(200);
     // early rows may belong to windows still open at the end of the input (the oracle's pending ones)
-    expectEarlyConsistent(visible, [...expected.windows, ...expected.pending].map((w) => ({ page: String(w.group.page), start: w.start, metrics: w.metrics })));
+    expectClean(consistentEarly(visible, expected));
     console.log(`${notes.join('\n')}\nearly rows: ${visible.length} committed, ${all.length} under read_uncommitted; final rows ${expected.windows.length}`);
   });
 });
