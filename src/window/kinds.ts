@@ -1,7 +1,8 @@
 /**
  * Window kinds, registered by name (benthos-style): each kind turns its topology spec into an
  * assigner, so TaskWindows and the state never branch on the kind.
- * Time windows are `[start, start + size)` aligned to the epoch (docs/windows.md).
+ * Time windows are `[start, start + size)` aligned to the epoch, and none starts before it
+ * (docs/windows.md): as in Kafka Streams, a hopping record near 0 belongs to fewer windows.
  */
 import { SluiceError } from '../errors.js';
 import type { WindowSpec } from '../topology/schema.js';
@@ -13,7 +14,7 @@ export interface TimeWindow {
 }
 
 export interface WindowAssigner {
-  /** Every window that contains `ts`, oldest first. */
+  /** Every window that contains `ts` and starts at or after the epoch, oldest first (none for ts < 0: decode rejects those). */
   windowsOf(ts: number): TimeWindow[];
   /** The smallest stream time at which `w` is final: it closes once `streamTime >= closesAt(w)`. */
   closesAt(w: TimeWindow): number;
@@ -38,7 +39,7 @@ const tumbling: WindowKind<'tumbling'> = ({ size, grace }) => {
   return {
     windowsOf: (ts) => {
       const start = ts - floorMod(ts, size);
-      return [{ start, end: start + size }];
+      return start >= 0 ? [{ start, end: start + size }] : [];
     },
     closesAt: (w) => w.end + grace,
   };
@@ -53,7 +54,7 @@ const hopping: WindowKind<'hopping'> = ({ size, advance, grace }) => {
       // the newest window starts at the last multiple of advance <= ts; older ones while ts < start + size
       const newest = ts - floorMod(ts, advance);
       const out: TimeWindow[] = [];
-      for (let start = newest; start > ts - size; start -= advance) out.push({ start, end: start + size });
+      for (let start = newest; start > ts - size && start >= 0; start -= advance) out.push({ start, end: start + size });
       return out.reverse();
     },
     closesAt: (w) => w.end + grace,

@@ -12,7 +12,8 @@
  * - Invalid records and duplicates do not advance stream time. Stream time = max event time,
  *   including the current record. Windows are [start, start + size), starts aligned to the epoch
  *   on multiples of the advance; a record goes to each of its windows with end + grace > stream
- *   time; if there is none it is late.
+ *   time; if there is none it is late. No window starts before the epoch (a hopping record near 0
+ *   belongs to fewer windows).
  * - A window is emitted iff it is closed at the end of the input (end + grace <= the final stream
  *   time of its partition); the others are reported as pending.
  * - Keyed mode (a two-stage topology, docs/keyed-windows.md): lateness and stream time as above,
@@ -133,7 +134,8 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
       streamTime = Math.max(streamTime, ts);
       // every start s = k·advance with s <= ts < s + size, newest first
       const starts: number[] = [];
-      for (let s = Math.floor(ts / advance) * advance; s > ts - size; s -= advance) starts.push(s);
+      // none before the epoch: Kafka Streams creates no window with a negative start
+      for (let s = Math.floor(ts / advance) * advance; s > ts - size && s >= 0; s -= advance) starts.push(s);
       const live = starts.filter((s) => s + size + grace > streamTime);
       if (live.length === 0) {
         const newest = { start: starts[0]!, end: starts[0]! + size };
