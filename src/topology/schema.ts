@@ -84,7 +84,12 @@ const Aggregate = z.strictObject({
   metrics: z
     .record(FieldName, z.string().min(1))
     .refine((m) => Object.keys(m).length > 0, 'at least one metric is needed')
-    .describe('name: DuckDB aggregate expression over the value fields'),
+    .describe('name: DuckDB aggregate expression over the value fields, the record metadata (ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY) and window_start/window_end'),
+  having: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('DuckDB boolean expression over the result columns (group_by fields, window_start, window_end in epoch ms, metric names); rows it does not accept are sent to no sink'),
   max_key_bytes: z
     .number()
     .int()
@@ -121,6 +126,13 @@ export const TopologySchema = z.strictObject({
   name: Name.describe('Unique per pipeline: prefixes the group, transactional ids and Redis keys'),
   source: Source,
   dedup: Dedup.optional(),
+  filter: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'DuckDB boolean expression over the value fields and the record metadata (ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY); a record it does not accept is dropped before dedup and windows: it does not count and does not advance stream time',
+    ),
   window: Window,
   aggregate: Aggregate,
   sinks: Sinks,

@@ -7,7 +7,9 @@ import { SluiceError } from '../errors.js';
 import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
+import { filterTable } from './filter-sql.js';
 import { describe, prepareAggregate } from './prepare.js';
+import { RecordFilter } from './record-filter.js';
 import type { ResultColumn } from './result-types.js';
 import { openSandboxed, type DuckOptions } from './sandbox.js';
 import * as sql from './sql.js';
@@ -21,7 +23,7 @@ const CLOSED = 'closed_windows';
 const windowKey = (w: TimeWindow) => `${w.start}:${w.end}`;
 
 export class DuckState {
-  private readonly tasks = new Set<TaskTable>();
+  private readonly tasks = new Set<TaskTable | RecordFilter>();
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
@@ -42,6 +44,14 @@ export class DuckState {
     return t;
   }
 
+  /** A task's record filter (`filter:`), on a connection of its own. */
+  async filter(partition: number, columns: readonly Column[], filter: string): Promise<RecordFilter> {
+    const f = await RecordFilter.create(await this.instance.connect(), filterTable(partition), columns, filter);
+    this.tasks.add(f);
+    f.onClose = () => this.tasks.delete(f);
+    return f;
+  }
+
   async close(): Promise<void> {
     for (const t of [...this.tasks]) await t.close();
     this.instance.closeSync();
@@ -55,6 +65,8 @@ export class TaskTable {
   private closed = false;
   /** Windows whose results the temporary table CLOSED holds. */
   private aggregated = new Set<string>();
+  /** Rows `aggregate.having` rejected in the last aggregate(). */
+  rejectedByHaving = 0;
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -104,7 +116,8 @@ export class TaskTable {
    */
   async aggregate(windows: readonly TimeWindow[]): Promise<Array<Record<string, unknown>>> {
     if (windows.length === 0) return [];
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(windows)}`);
+    if (this.spec.having === undefined) await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(windows)}`);
+    else this.rejectedByHaving = await this.aggregateWithHaving(windows);
     this.aggregated = new Set(windows.map(windowKey));
     return readRowObjects(await this.conn.run(`SELECT * FROM ${CLOSED}`));
   }
@@ -169,6 +182,14 @@ export class TaskTable {
     return this.aggregated.has(windowKey(window))
       ? `SELECT * FROM ${CLOSED} WHERE window_start = ${window.start} AND window_end = ${window.end} ORDER BY ${sql.resultOrder(this.spec)}`
       : this.aggregateSql([window]);
+  }
+
+  /** CLOSED gets the rows `having` accepts, as aggregateSql would select them; returns how many it rejected. */
+  private async aggregateWithHaving(windows: readonly TimeWindow[]): Promise<number> {
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${sql.verdictSql(this.table, this.spec, windows, this.metricTypes)}`);
+    const deleted = await this.conn.runAndReadAll(`DELETE FROM ${CLOSED} WHERE NOT ${sql.HAVING_VERDICT}`);
+    await this.conn.run(`ALTER TABLE ${CLOSED} DROP COLUMN ${sql.HAVING_VERDICT}`);
+    return Number(deleted.getRows()[0]?.[0] ?? 0);
   }
 
   private aggregateSql(windows: readonly TimeWindow[]): string {
