@@ -19,6 +19,7 @@ import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
 import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
+import { metadataIn } from '../window/metadata.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../sink/output-schema.js';
 import { RepartitionCodec } from '../repartition/codec.js';
@@ -175,6 +176,9 @@ async function stagesOf(admin: Admin, topology: Topology, topic: string, sourceP
   // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
   const { event_time } = topology.spec.source;
   const dedup = topology.spec.dedup?.key ?? [];
-  const fields = [...new Set([...stored.map((c) => c.name), event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
-  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
+  // record metadata travels in the codec's own fields (the key only when an expression reads it)
+  const values = stored.filter((c) => !metadataIn([c]).length).map((c) => c.name);
+  const fields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
+  const codec = new RepartitionCodec(topology.valueSchema, fields, { key: metadataIn(stored).includes('ROWKEY') });
+  return { topic, sourcePartitions, partitions, codec, partitionOf: groupKeyPartitioner(topic, partitions), metrics };
 }

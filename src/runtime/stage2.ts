@@ -23,6 +23,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { encodeCheckpoint, pendingThatFit } from '../commit/checkpoint.js';
 import type { StateRow } from '../window/duck-state.js';
 import type { TimeWindow } from '../window/kinds.js';
+import { attachMetadata } from '../window/metadata.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
@@ -46,6 +47,8 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
       continue;
     }
     data++;
+    // the source record's metadata, as stage 1 read it (the codec carries partition, offset, key)
+    if (task.metadata.length > 0) attachMetadata(r.value, { eventTime: r.eventTime, partition: r.partition, offset: r.offset, key: r.key }, task.metadata);
     const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime); // 3
     if (closed.length > 0 && !restoring(offset)) {
       // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a

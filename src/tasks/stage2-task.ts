@@ -16,6 +16,7 @@ import { SourceWatermarks } from '../repartition/watermarks.js';
 import type { TaskTable } from '../window/duck-state.js';
 import type { TimeWindow } from '../window/kinds.js';
 import { WatermarkWindows } from '../window/watermark-windows.js';
+import { metadataIn, type MetadataName } from '../window/metadata.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { withDependency } from '../runtime/outage.js';
 import { reportStage2, runStage2 } from '../runtime/stage2.js';
@@ -36,6 +37,8 @@ export class Stage2Task {
     readonly txn: TaskTransaction,
     readonly table: TaskTable,
     readonly windows: WatermarkWindows,
+    /** Record metadata the metrics read, set on each value from the repartition record (stage2.ts). */
+    readonly metadata: readonly MetadataName[],
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -58,7 +61,7 @@ export class Stage2Task {
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();
       const watermarks = new SourceWatermarks(stages.sourcePartitions, checkpoint?.watermarks);
-      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), offset, checkpoint);
+      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), metadataIn(table.stored), offset, checkpoint);
       log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, minimum: watermarks.minimum }, 'stage-2 task started');
       reportStage2(ctx, task);
       return task;

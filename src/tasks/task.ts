@@ -14,6 +14,8 @@ import { RecordDecoder } from '../serde/decoder.js';
 import type { TimeWindow } from '../window/kinds.js';
 import { TaskWindows } from '../window/task-windows.js';
 import type { TaskTable } from '../window/duck-state.js';
+import { metadataIn, type MetadataName } from '../window/metadata.js';
+import type { RecordFilter } from '../window/record-filter.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { withDependency } from '../runtime/outage.js';
 
@@ -36,6 +38,10 @@ export class Task {
     readonly table: TaskTable,
     readonly windows: TaskWindows,
     readonly decoder: RecordDecoder,
+    /** `filter:`, on a DuckDB connection of its own; undefined without one. */
+    readonly filter: RecordFilter | undefined,
+    /** Record metadata the metrics or the filter read, set on each value (ingest.ts). */
+    readonly metadata: readonly MetadataName[],
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -59,18 +65,20 @@ export class Task {
     }
     const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
     await table.reset();
+    const filter = spec.filter === undefined ? undefined : await ctx.duck.filter(partition, ctx.columns, spec.filter);
+    const read = [...table.stored, ...(filter?.stored ?? [])];
     const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime });
     const decoder = new RecordDecoder({
       source: ctx.schemas,
       readerSchema: ctx.topology.valueSchema,
       eventTimeField: spec.source.event_time,
       dedupKey: spec.dedup?.key,
-      fields: table.stored.map((c) => c.name),
+      fields: read.map((c) => c.name),
       maxFutureSkewMs: spec.source.max_future_skew === 'off' ? undefined : spec.source.max_future_skew,
       groupBy: spec.aggregate.group_by,
       maxKeyBytes: spec.aggregate.max_key_bytes,
     });
-    const task = new Task(partition, log, txn, table, windows, decoder, offset, checkpoint);
+    const task = new Task(partition, log, txn, table, windows, decoder, filter, metadataIn(read), offset, checkpoint);
     log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');
     return task;
   }
@@ -93,5 +101,6 @@ export class Task {
   async close(): Promise<void> {
     await this.txn.close();
     await this.table.close().catch(() => undefined);
+    await this.filter?.close().catch(() => undefined);
   }
 }

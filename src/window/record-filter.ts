@@ -6,7 +6,7 @@
  * the query: the batch is then split in halves until each failing record is found alone; those
  * records get their error (the caller dead-letters them), the others their verdict.
  */
-import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import * as filterSql from './filter-sql.js';
@@ -32,7 +32,7 @@ export class RecordFilter {
     /** Value fields and metadata the filter reads: the values given to evaluate() must hold them. */
     readonly stored: readonly Column[],
     private readonly chunks: ChunkBuilder,
-    private readonly passing: DuckDBPreparedStatement,
+    private readonly passing: string,
     private readonly appender: DuckDBAppender,
   ) {}
 
@@ -45,7 +45,8 @@ export class RecordFilter {
   static async create(conn: DuckDBConnection, table: string, columns: readonly Column[], filter: string): Promise<RecordFilter> {
     try {
       const { stored } = await prepareFilter(conn, table, columns, filter);
-      const passing = await conn.prepare(filterSql.passingSql(table, filter));
+      // not a prepared statement: DuckDB plans one over the empty table as returning nothing, for good (1.5.6)
+      const passing = filterSql.passingSql(table, filter);
       // a temporary table lives in the connection's own catalog, `temp`
       const appender = await conn.createAppender(table, 'main', 'temp');
       return new RecordFilter(conn, table, filter, stored, new ChunkBuilder(stored), passing, appender);
@@ -65,7 +66,7 @@ export class RecordFilter {
       this.appender.flushSync();
       const verdicts = new Array<Verdict>(n).fill(false);
       try {
-        for (const [i] of (await this.passing.runAndReadAll()).getRows()) verdicts[Number(i)] = true;
+        for (const [i] of (await this.conn.runAndReadAll(this.passing)).getRows()) verdicts[Number(i)] = true;
       } catch {
         await this.narrow(0, n, verdicts);
       }
@@ -81,7 +82,6 @@ export class RecordFilter {
     this.closed = true;
     try {
       this.appender.closeSync();
-      this.passing.destroySync();
       await this.conn.run(filterSql.dropFilterTableSql(this.table));
     } finally {
       this.conn.closeSync();
