@@ -74,7 +74,7 @@ async function checkHaving(conn: DuckDBConnection, groups: string, having: strin
   try {
     [{ duckType: type }] = (await describe(conn, `SELECT (\n${having}\n) FROM (${groups})`)) as [ResultColumn];
   } catch (e) {
-    const message = duckProblem(e);
+    const message = withoutCandidates(duckProblem(e));
     const hint = /not found|must appear in the GROUP BY|aggregate/i.test(message)
       ? ` (having sees the result columns only: ${resultNames.join(', ')}; record metadata and value fields only through a metric, e.g. max(ROWOFFSET))`
       : '';
@@ -130,10 +130,14 @@ export async function prepareFilter(conn: DuckDBConnection, table: string, colum
     await describe(conn, query); // refuses aggregates and window functions in a WHERE
     [{ duckType: type }] = (await describe(conn, filterSql.filterTypeSql(table, filter))) as [ResultColumn];
   } catch (e) {
-    const message = duckProblem(e);
-    const hint = /not found/i.test(message) ? ` (a filter sees the value fields and the record metadata ${METADATA_COLUMNS.map((c) => c.name).join(', ')})` : '';
+    const message = withoutCandidates(duckProblem(e));
+    const visible = [...columns, ...METADATA_COLUMNS].map((c) => c.name);
+    const hint = /not found/i.test(message) ? ` (a filter sees the value fields and the record metadata: ${visible.join(', ')})` : '';
     fail(`${message}${hint}`, e);
   }
   if (type !== 'BOOLEAN') fail(`must be a boolean expression (true: the record counts), got ${type}`);
   return { stored };
 }
+
+/** DuckDB's "Candidate bindings" name the columns of sluice's own query (a pruned table), not what the author may use: the hint does. */
+const withoutCandidates = (message: string): string => message.replace(/\s*Candidate bindings:.*$/s, '');
