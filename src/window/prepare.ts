@@ -121,7 +121,7 @@ export async function prepareFilter(conn: DuckDBConnection, table: string, colum
   };
   const shape = await expressionProblem(conn, filter);
   if (shape) fail(shape);
-  const query = filterSql.passingSql(table, filter);
+  const query = filterSql.verdictSql(table, filter, 0, true);
   const tree = await conn.runAndReadAll(`SELECT json_serialize_sql(${sql.sqlString(query)})`);
   const stored = referencedColumns(String(tree.getRows()[0]?.[0] ?? ''), [...columns, ...METADATA_COLUMNS]);
   await conn.run(filterSql.createFilterTableSql(table, stored));

@@ -63,6 +63,20 @@ describe('record filter', () => {
     }
   });
 
+  it('gives each batch its own verdicts, whichever side it lists and after a batch it failed on', async () => {
+    const f = await state.filter(6, columns, 'CAST(qty AS INTEGER) % 10 = 0');
+    try {
+      for (const [round, accept] of [[0, 0.9], [1, 0.1], [2, 0.9], [3, 0.5]] as const) {
+        const values = Array.from({ length: 3000 }, (_, i) => ({ qty: String((i % 100) / 100 < accept ? 10 * i : 10 * i + 1) }));
+        if (round === 2) values[5] = { qty: 'bad' };
+        const verdicts = await f.evaluate(values);
+        verdicts.forEach((v, i) => expect(v, `round ${round} record ${i}`).toEqual(round === 2 && i === 5 ? { error: expect.any(String) as string } : (i % 100) / 100 < accept));
+      }
+    } finally {
+      await f.close();
+    }
+  });
+
   it('reads record metadata set on the value', async () => {
     const f = await state.filter(3, columns, "ROWPARTITION = 3 AND ROWOFFSET % 2 = 0 AND ROWKEY = 'k' AND ROWTIME >= 0");
     try {
