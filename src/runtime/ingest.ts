@@ -65,7 +65,7 @@ export async function ingest(ctx: ReplicaContext, task: IngestTask, messages: Ka
   let kept = valid;
   if (groupBy.length > 0) {
     kept = [];
-    for (const d of valid) (groupBy.some((f) => d.value[f] === null || d.value[f] === undefined) ? nullKey : kept).push(d);
+    for (const d of valid) (hasNullKey(d.value, groupBy) ? nullKey : kept).push(d);
   }
   if (task.metadata.length > 0) {
     for (const d of kept) attachMetadata(d.value, { eventTime: d.eventTime, partition: task.partition, offset: d.offset, key: d.m.key }, task.metadata);
@@ -77,7 +77,8 @@ export async function ingest(ctx: ReplicaContext, task: IngestTask, messages: Ka
   if (task.filter && kept.length > 0) {
     const verdicts = await task.filter.evaluate(kept.map((d) => d.value));
     const passed: Decoded[] = [];
-    kept.forEach((d, i) => {
+    for (let i = 0; i < kept.length; i++) {
+      const d = kept[i]!;
       const v = verdicts[i]!;
       if (v === true) passed.push(d);
       else if (v === false) filtered.push(d);
@@ -85,7 +86,7 @@ export async function ingest(ctx: ReplicaContext, task: IngestTask, messages: Ka
         filterFailed.push(d);
         if (!restoring(d.offset)) deadLetters.push(deadLetter(src, d.m, new SluiceError('FILTER_FAILED', `the filter failed on this record: ${v.error}`), 'filter'));
       }
-    });
+    }
     kept = passed;
   }
 
@@ -118,4 +119,13 @@ export function countOutcomes(ctx: ReplicaContext, partition: number, r: Ingeste
   ctx.metrics.records(partition, 'duplicate', n(r.kept) - admitted);
   ctx.metrics.records(partition, 'late', late);
   ctx.metrics.records(partition, 'aggregated', admitted - late);
+}
+
+/** Whether a group_by value is null or absent (a plain loop: this runs once per record). */
+function hasNullKey(value: Record<string, unknown>, groupBy: readonly string[]): boolean {
+  for (let i = 0; i < groupBy.length; i++) {
+    const v = value[groupBy[i]!];
+    if (v === null || v === undefined) return true;
+  }
+  return false;
 }
