@@ -10,11 +10,10 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { fetchCommitted, type Checkpoint } from '../commit/checkpoint.js';
+import { fetchCommitted, fileRef, type Checkpoint } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
 import { SourceWatermarks } from '../repartition/watermarks.js';
 import type { TaskTable } from '../window/duck-state.js';
-import type { TimeWindow } from '../window/kinds.js';
 import { WatermarkWindows } from '../window/watermark-windows.js';
 import { metadataIn, type MetadataName } from '../window/metadata.js';
 import type { ReplicaContext } from '../runtime/context.js';
@@ -56,7 +55,7 @@ export class Stage2Task {
     try {
       await txn.fence(); // 1
       const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, topic, partition); // 2
-      const pending = (checkpoint?.pending ?? []).map(([start, end]): TimeWindow => ({ start, end }));
+      const pending = (checkpoint?.pending ?? []).map(fileRef);
       for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();

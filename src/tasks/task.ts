@@ -8,10 +8,9 @@
  *   4. replay [committed offset, checkpoint position) in restore mode (see pipeline.ts).
  */
 import type { Logger } from 'pino';
-import { fetchCommitted, type Checkpoint } from '../commit/checkpoint.js';
+import { fetchCommitted, fileRef, type Checkpoint } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
 import { RecordDecoder } from '../serde/decoder.js';
-import type { TimeWindow } from '../window/kinds.js';
 import { TaskWindows } from '../window/task-windows.js';
 import type { TaskTable } from '../window/duck-state.js';
 import { metadataIn, type MetadataName } from '../window/metadata.js';
@@ -56,7 +55,7 @@ export class Task {
     const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout, ctx.maxMessageBytes);
     await txn.fence(); // 1
     const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
-    const pending = (checkpoint?.pending ?? []).map(([start, end]): TimeWindow => ({ start, end }));
+    const pending = (checkpoint?.pending ?? []).map(fileRef);
     for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
     if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
       // the marker lives beside the dedup keys: gone means Redis lost them (restart without persistence, failover)
@@ -67,7 +66,7 @@ export class Task {
     await table.reset();
     const filter = spec.filter === undefined ? undefined : await ctx.duck.filter(partition, ctx.columns, spec.filter);
     const read = [...table.stored, ...(filter?.stored ?? [])];
-    const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime });
+    const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime, lowTime: checkpoint?.lowTime });
     const decoder = new RecordDecoder({
       source: ctx.schemas,
       readerSchema: ctx.topology.valueSchema,
