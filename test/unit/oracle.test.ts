@@ -73,6 +73,18 @@ describe('oracle, by hand', () => {
     expect(got[0]).toEqual([0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
   });
 
+  it('a null group key and a filtered record are dropped before dedup: no count, no stream-time advance', () => {
+    const topo: OracleTopology = { ...tumbling, aggregate: { group_by: ['page'], metrics: { n: 'count(*)' } } };
+    const recs = [ev('e1', 1, 'x', 1), { ...ev('e2', 50, 'x', 1), page: null }, ev('e3', 60, 'x', -1), ev('e3', 2, 'x', 5), ev('e4', 3, 'x', 1)];
+    const r = oracle(new Map([[0, recs.map((event, offset) => ({ offset, event }))]]), topo, { filter: (e) => (e.latency_ms as number) >= 0 });
+    expect(r.nullKeys).toEqual([{ partition: 0, offset: 1 }]);
+    expect(r.filtered).toEqual([{ partition: 0, offset: 2 }]);
+    // e3's second copy is not a duplicate (its first was filtered, never admitted); stream time stayed at 3
+    expect(r.duplicates).toEqual([]);
+    expect(r.streamTime.get(0)).toBe(3);
+    expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[0, [0, 3, 4]]]);
+  });
+
   it('quantile_cont interpolates at (n - 1) * q', () => {
     expect(quantileCont([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantileCont([4, 1, 3, 2], 0.95)).toBeCloseTo(3.85, 12);
