@@ -117,20 +117,33 @@ describe('filter, having, record metadata and null keys on the real stack', () =
     for (const c of cleanup.reverse()) await c();
   });
 
-  async function run(twoStage: boolean) {
+  /**
+   * `restartAfter`: send only that many records of partition 0 first, run a replica until it has
+   * processed them, stop it, send the rest and start another, which replays the first records to
+   * rebuild the open window (restore mode: no second dead letter, no second count).
+   */
+  async function run(twoStage: boolean, restartAfter?: number) {
     const { brokers, registryUrl, redisUrl } = endpoints();
     const t = writeExprTopology(twoStage);
     cleanup.push(() => rmSync(t.dir, { recursive: true, force: true }));
     const source = await openTestSource({ brokers, registryUrl, topic: t.source, partitions: 2 });
     cleanup.push(() => source.close());
-    for (const [p, records] of Object.entries(INPUT)) {
-      await source.send(
-        Number(p),
-        records.map(([key, id, dt, page, referrer, latency, country]) => ({ key, value: source.encode({ ...pageView(id, T + dt, page, latency), referrer, country } as never) })),
-      );
+    const send = (p: number, records: In[]) =>
+      source.send(p, records.map(([key, id, dt, page, referrer, latency, country]) => ({ key, value: source.encode({ ...pageView(id, T + dt, page, latency), referrer, country } as never) })));
+    const start = async () => {
+      const r = await startReplica(await loadTopology(t.file), { brokers, registryUrl, redisUrl }, { port: 0, log: pino({ level: 'warn' }) });
+      cleanup.push(() => r.stop());
+      return r;
+    };
+    await send(1, INPUT[1]!);
+    await send(0, INPUT[0]!.slice(0, restartAfter));
+    let replica: Replica = await start();
+    if (restartAfter !== undefined) {
+      await waitProcessed(brokers, t.group, t.source);
+      await replica.stop();
+      await send(0, INPUT[0]!.slice(restartAfter));
+      replica = await start();
     }
-    const replica: Replica = await startReplica(await loadTopology(t.file), { brokers, registryUrl, redisUrl }, { port: 0, log: pino({ level: 'warn' }) });
-    cleanup.push(() => replica.stop());
     const checkpoints = await waitProcessed(brokers, t.group, t.source);
     await waitPublished(t, twoStage ? await waitStage2(brokers, t.group, t.repartition) : checkpoints);
 
@@ -174,6 +187,17 @@ describe('filter, having, record metadata and null keys on the real stack', () =
     expect(r.topic).toEqual(want);
     expect(r.parquet).toEqual(want);
     expectSideOutputs(r, 2);
+  });
+
+  it('one stage, restarted before the window closes: the replay judges the records again, emitting nothing twice', async () => {
+    const r = await run(false, 6); // partition 0's window [T, T+10 s) is open when the first replica stops
+    const want = [row('a', 2, 30, 30, 4, 1, 5_000, 'a'), row('r2', 2, 6, 6, 2, 1, 8_000, 'r2')];
+    expect(r.topic).toEqual(want);
+    expect(r.parquet).toEqual(want);
+    expect(r.dead.map(({ message: m }) => `${header(m.headers, 'sluice.source.partition')}:${header(m.headers, 'sluice.source.offset')}:${header(m.headers, 'sluice.error.code')}`)).toEqual(['0:3:FILTER_FAILED']);
+    // the second replica counts only what it processed first-hand: partition 0 from offset 6
+    const outcome = (o: string) => metricValue(r.metrics, 'sluice_records_total', { outcome: o, partition: '0' });
+    expect([outcome('decoded'), outcome('filtered'), outcome('null_key'), outcome('dead_lettered'), outcome('aggregated')]).toEqual([5, 2, 1, 0, 2]);
   });
 
   it('two stages: the source record\'s partition, offset and key, one row per key', async () => {
