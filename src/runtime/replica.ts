@@ -20,7 +20,7 @@ import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
 import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
-import { metadataIn } from '../window/metadata.js';
+import { METADATA_NAMES, metadataIn } from '../window/metadata.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../sink/output-schema.js';
 import { RepartitionCodec } from '../repartition/codec.js';
@@ -184,7 +184,7 @@ async function stagesOf(admin: Admin, topology: Topology, topic: string, sourceP
   const { event_time } = topology.spec.source;
   const dedup = topology.spec.dedup?.key ?? [];
   // record metadata travels in the codec's own fields (the key only when an expression reads it)
-  const values = stored.filter((c) => !metadataIn([c]).length).map((c) => c.name);
+  const values = stored.map((c) => c.name).filter((n) => !(METADATA_NAMES as readonly string[]).includes(n));
   const fields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
   const codec = new RepartitionCodec(topology.valueSchema, fields, { key: metadataIn(stored).includes('ROWKEY') });
   return { topic, sourcePartitions, partitions, codec, partitionOf: groupKeyPartitioner(topic, partitions), metrics };

@@ -1,7 +1,7 @@
 /**
  * Loads a topology file: YAML (with positions) → `${ENV}` interpolation → shape (zod) → rules →
- * reader schema → fields → metric, filter and having SQL in DuckDB; then deep-frozen. Every problem found is
- * reported at once, each at the line and column of the text it concerns.
+ * reader schema → fields → metric, filter and having SQL in DuckDB; then deep-frozen. Every
+ * problem found is reported at once, each at the line and column of the text it concerns.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

@@ -2,8 +2,8 @@
  * Metric, having and filter SQL checked at validate time exactly as the runtime prepares it: a
  * sandboxed DuckState (no files, no network), the task's own preparation (TaskTable.create: names,
  * one expression per metric, the pruned state table, result types, having; RecordFilter.create),
- * then the result query run once on the empty table and its Parquet COPY prepared. A typo, a non-aggregate or a file read is reported at
- * validate time, not at the first closed window.
+ * then the result query run once on the empty table and its Parquet COPY prepared. A typo, a
+ * non-aggregate or a file read is reported at validate time, not at the first closed window.
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
