@@ -2,10 +2,13 @@
  * The records of the internal repartition topic (`<name>-repartition`, docs/keyed-windows.md),
  * as pure functions. Two kinds, told apart by the value's first byte:
  *
- * - data: key = the group key (as the topic sink keys its output), value = 0x01 then Avro binary
- *   of `{t: event time, s: source stream time after the record, p: source partition, o: source
- *   offset, v: the decoded value}`. `s` lets stage 2 give the record exactly the windows that were
- *   open in its source partition (hopping: the older ones may be closed there).
+ * - data: key = null, value = 0x02 then one or more rows back to back, each Avro binary of
+ *   `{t: event time, s: source stream time after the record, p: source partition, o: source
+ *   offset, v: the decoded value}` (Avro records delimit themselves). `s` lets stage 2 give the row
+ *   exactly the windows that were open in its source partition (hopping: the older ones may be
+ *   closed there). Rows of one repartition partition travel packed (up to PACK_BYTES a record),
+ *   since the Kafka client's cost is per record: encoding, the fetch's decoding, the objects.
+ *   A record of 0x01 then one row, keyed by the group key (the earlier format), is still read.
  * - watermark: key = null, value = JSON `{"w": stream time, "p": source partition}` (first byte
  *   `{`), written by the stage-1 task of source partition p to every repartition partition after
  *   its data.
@@ -38,7 +41,12 @@ export interface WatermarkRecord {
 export type RepartitionRecord = DataRecord | WatermarkRecord;
 
 const DATA = 0x01;
+const PACKED = 0x02;
 const WATERMARK = '{'.charCodeAt(0);
+/** Bytes of rows one packed record holds at most (a larger row travels alone): far below a topic's max.message.bytes. */
+export const PACK_BYTES = 64 * 1024;
+
+type Row = Omit<DataRecord, 'kind'>;
 
 export class RepartitionCodec {
   private readonly type: Type;
@@ -63,26 +71,52 @@ export class RepartitionCodec {
     } as Schema);
   }
 
-  /** The value of a data record; the caller sets key and partition. */
-  encodeData(r: Omit<DataRecord, 'kind'>): Buffer {
-    const body = this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value });
-    const out = Buffer.allocUnsafe(body.length + 1);
-    out[0] = DATA;
-    body.copy(out, 1);
+  /** One row as a data record of the earlier format (0x01, one row); the caller sets key and partition. */
+  encodeData(r: Row): Buffer {
+    return Buffer.concat([Buffer.of(DATA), this.row(r)]);
+  }
+
+  /** Rows for one repartition partition, in their order, as packed values of at most PACK_BYTES of rows each. */
+  encodePacked(rows: readonly Row[]): Buffer[] {
+    const out: Buffer[] = [];
+    let pack: Buffer[] = [Buffer.of(PACKED)];
+    let bytes = 0;
+    for (const r of rows) {
+      const body = this.row(r);
+      if (bytes > 0 && bytes + body.length > PACK_BYTES) {
+        out.push(Buffer.concat(pack, bytes + 1));
+        pack = [Buffer.of(PACKED)];
+        bytes = 0;
+      }
+      pack.push(body);
+      bytes += body.length;
+    }
+    if (bytes > 0) out.push(Buffer.concat(pack, bytes + 1));
     return out;
   }
 
+  private rows(value: Buffer): DataRecord[] | undefined {
+    return decodeRows(this.type, value);
+  }
+
+  private row(r: Row): Buffer {
+    return this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value });
+  }
+
+  /** The records one Kafka record holds, in order: the rows of a data record, or one watermark. */
+  decodeAll(value: Buffer | null): RepartitionRecord[] {
+    if (value && value.length > 1 && (value[0] === PACKED || value[0] === DATA)) {
+      const rows = this.rows(value);
+      if (rows && (value[0] === PACKED || rows.length === 1)) return rows;
+    }
+    return [this.decode(value)];
+  }
+
+  /** A record holding one row or a watermark (decodeAll reads packed records too). */
   decode(value: Buffer | null): RepartitionRecord {
     if (value && value.length > 1 && value[0] === DATA) {
-      try {
-        const r = this.type.decode(value, 1);
-        if (r.offset === value.length) {
-          const o = r.value as { t: number; s: number; p: number; o: number; v: Record<string, unknown> };
-          return { kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v };
-        }
-      } catch {
-        /* reported below */
-      }
+      const rows = this.rows(value);
+      if (rows?.length === 1) return rows[0]!;
     }
     if (value && value[0] === WATERMARK) {
       try {
@@ -94,6 +128,23 @@ export class RepartitionCodec {
     }
     throw new SluiceError('INTERNAL', `a record of the repartition topic is neither data nor a watermark (${value?.length ?? 0} bytes, first ${value?.[0] ?? 'none'})`);
   }
+}
+
+/** The rows after the first byte, or undefined when they do not decode to the end exactly. */
+function decodeRows(type: Type, value: Buffer): DataRecord[] | undefined {
+  const rows: DataRecord[] = [];
+  try {
+    for (let pos = 1; pos < value.length; ) {
+      const r = type.decode(value, pos);
+      if (r.offset < 0) return undefined; // truncated
+      const o = r.value as { t: number; s: number; p: number; o: number; v: Record<string, unknown> };
+      rows.push({ kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v });
+      pos = r.offset;
+    }
+  } catch {
+    return undefined;
+  }
+  return rows.length > 0 ? rows : undefined;
 }
 
 /** The record schema with only `keep` fields, or the whole schema when Avro cannot express the projection. */

@@ -7,7 +7,8 @@
  *   1. decode + validate; invalid → dead letters                      (ingest.ts, as pipeline.ts)
  *   2. deduplicate in Redis (replay-safe)                              (ingest.ts, as pipeline.ts)
  *   3. advance stream time record by record; all windows closed → late; the others become
- *      repartition records keyed by the group key, carrying the stream time they were judged at
+ *      repartition rows for the partition of their group key, carrying the stream time they were
+ *      judged at, packed per repartition partition (src/repartition/codec.ts)
  *   4. ONE Kafka transaction: dead letters, late records, the repartition records, then — when
  *      stream time advanced — one watermark per repartition partition (after the data, so that in
  *      every repartition partition a watermark of p follows the data of p it covers), then the
@@ -42,17 +43,23 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
 
   // 3. stream time and lateness per record; on-time records re-keyed by the group key
   const lateRecords: Message[] = [];
-  const repartitioned: Message[] = [];
+  const rows = new Map<number, Array<{ eventTime: number; sourceTime: number; partition: number; offset: number; value: Record<string, unknown> }>>();
+  let onTime = 0;
   for (const d of fresh) {
     const r = task.time.observe(d.eventTime);
     if (r.late) {
       lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime, idle: r.idle }));
       continue;
     }
-    const key = groupKey(d.value, spec.aggregate.group_by);
-    const value = stages.codec.encodeData({ eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, value: d.value });
-    repartitioned.push({ key, value, partition: stages.partitionOf(key) });
+    const to = stages.partitionOf(groupKey(d.value, spec.aggregate.group_by));
+    let list = rows.get(to);
+    if (!list) rows.set(to, (list = []));
+    list.push({ eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, value: d.value });
+    onTime++;
   }
+  // packed per repartition partition, in their order (codec.ts): the client's cost is per Kafka record
+  const repartitioned: Message[] = [];
+  for (const [partition, list] of rows) for (const value of stages.codec.encodePacked(list)) repartitioned.push({ key: null, value, partition });
   const streamTime = task.time.streamTime;
   const watermarks = streamTime > task.published ? watermarkMessages(task.partition, streamTime, stages.partitions) : [];
 
@@ -68,8 +75,8 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
   ctx.metrics.records(p, 'duplicate', valid.length - fresh.length);
   ctx.metrics.records(p, 'late', lateRecords.length);
-  ctx.metrics.records(p, 'aggregated', repartitioned.length);
-  stages.metrics.repartitioned(1, 'data', repartitioned.length);
+  ctx.metrics.records(p, 'aggregated', onTime);
+  stages.metrics.repartitioned(1, 'data', onTime);
   stages.metrics.repartitioned(1, 'watermark', watermarks.length);
   if (streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, streamTime);
 }

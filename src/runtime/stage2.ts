@@ -37,22 +37,28 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   const { watermarks } = task.windows;
 
   const rows: StateRow[] = [];
-  let data = 0;
+  let freshData = 0;
+  let freshWatermarks = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
-    const r = codec.decode(m.value); // 1
-    if (r.kind === 'watermark') {
-      watermarks.observe(r.partition, r.streamTime); // 2
-      continue;
+    // 1. the rows of a packed record share its offset: a replay from it reads them all again
+    for (const r of codec.decodeAll(m.value)) {
+      if (!restoring(offset)) {
+        if (r.kind === 'data') freshData++;
+        else freshWatermarks++;
+      }
+      if (r.kind === 'watermark') {
+        watermarks.observe(r.partition, r.streamTime); // 2
+        continue;
+      }
+      const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime); // 3
+      if (closed.length > 0 && !restoring(offset)) {
+        // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
+        // window its later record was still on time for; the record cannot count any more
+        task.log.error({ source: { partition: r.partition, offset: r.offset }, windows: closed }, 'a record reached stage 2 after its window closed: not counted');
+      }
+      for (const window of windows) rows.push({ offset, ts: r.eventTime, window, value: r.value });
     }
-    data++;
-    const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime); // 3
-    if (closed.length > 0 && !restoring(offset)) {
-      // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
-      // window its later record was still on time for; the record cannot count any more
-      task.log.error({ source: { partition: r.partition, offset: r.offset }, windows: closed }, 'a record reached stage 2 after its window closed: not counted');
-    }
-    for (const window of windows) rows.push({ offset, ts: r.eventTime, window, value: r.value });
   }
 
   // 4. open-window rows into DuckDB (Appender)
@@ -66,9 +72,8 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   task.noteProgress(restored);
 
   // replayed records were counted when they were first read
-  const fresh = restored === 0 ? data : messages.filter((m) => !restoring(Number(m.offset)) && codec.decode(m.value).kind === 'data').length;
-  metrics.repartitioned(2, 'data', fresh);
-  metrics.repartitioned(2, 'watermark', messages.length - restored - fresh);
+  metrics.repartitioned(2, 'data', freshData);
+  metrics.repartitioned(2, 'watermark', freshWatermarks);
   reportStage2(ctx, task, highWatermark);
 }
 

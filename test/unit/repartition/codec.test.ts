@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { encodeWatermark, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
+import { encodeWatermark, PACK_BYTES, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
 import { RecordDecoder } from '../../../src/decode/decoder.js';
 import { encodeWire } from '../../../src/decode/wire.js';
 
@@ -61,5 +61,23 @@ describe('repartition records', () => {
 
   it('anything else on the topic is an internal error, not a silent skip', () => {
     for (const v of [null, Buffer.from('nope'), Buffer.from('{"t":1}'), Buffer.from('{"w":1.5,"p":0}'), Buffer.from([1, 2])]) expect(() => codec.decode(v)).toThrow(/neither data nor a watermark/);
+    for (const v of [Buffer.from([2]), Buffer.from([2, 2])]) expect(() => codec.decodeAll(v)).toThrow(/neither data nor a watermark/);
+  });
+
+  it('rows travel packed, in their order, each record under PACK_BYTES of rows', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...base, offset: i, value: { id: `e${i}`, ts: i, page: `/p${i % 7}`, latency_ms: i, score: 1.5, raw: Buffer.alloc(0), tags: ['x'], kind: 'A' } }));
+    const packed = codec.encodePacked(rows);
+    expect(packed.length).toBeGreaterThan(1);
+    expect(packed.every((b) => b[0] === 2 && b.length <= PACK_BYTES + 1)).toBe(true);
+    const back = packed.flatMap((b) => codec.decodeAll(b));
+    expect(back.map((r) => (r.kind === 'data' ? [r.offset, r.value.id] : r.kind))).toEqual(rows.map((r) => [r.offset, r.value.id]));
+  });
+
+  it('a row larger than PACK_BYTES travels alone; the earlier one-row records and watermarks still read', () => {
+    const big = { ...base, value: { id: 'big', ts: 1, page: 'x'.repeat(PACK_BYTES + 10), latency_ms: null, score: 0, raw: Buffer.alloc(0), tags: [], kind: 'B' } };
+    const small = { ...base, offset: 78, value: { ...big.value, id: 'small', page: 'y' } };
+    expect(codec.encodePacked([small, big, small]).map((b) => codec.decodeAll(b).length)).toEqual([1, 1, 1]);
+    expect(codec.decodeAll(codec.encodeData(small))).toMatchObject([{ kind: 'data', offset: 78 }]);
+    expect(codec.decodeAll(encodeWatermark(1, 5))).toEqual([{ kind: 'watermark', partition: 1, streamTime: 5 }]);
   });
 });
