@@ -9,8 +9,8 @@
 import type { StartedTestContainer } from 'testcontainers';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { S3_ENV_KEYS } from '../src/stack/env-file.js';
-import { type StackEnv, allAnswer, loadStackEnv, probeKafka, serviceAnswers, stackDown, stackUp } from '../src/stack/index.js';
+import { S3_ENV_KEYS } from '../src/connection/stack-env.js';
+import { type StackEnv, allAnswer, loadStackEnv, probeKafka, serviceAnswers, stackDown, stackUp } from '../dev/stack/index.js';
 import { redactText } from '../src/telemetry/redact.js';
 
 declare module 'vitest' {
@@ -42,7 +42,7 @@ async function dockerAvailable(timeoutMs = 5000): Promise<boolean> {
 /** The laptop path: the same three services as docker-compose.yml, on ports Docker picks. */
 async function startContainers(): Promise<{ env: StackEnv; stop: () => Promise<void> }> {
   const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
-  const { freePort } = await import('../src/stack/ports.js');
+  const { freePort } = await import('../dev/stack/ports.js');
   const host = (await getContainerRuntimeClient()).info.containerRuntime.host;
   // Kafka must advertise the address clients dial, so its host port is chosen before it starts
   const kafkaPort = await freePort();
@@ -145,7 +145,7 @@ async function setupServices(project: TestProject): Promise<(() => Promise<void>
       await stop();
     };
   }
-  say('no Docker engine: starting the local stack (src/stack)');
+  say('no Docker engine: starting the local stack (dev/stack)');
   const log = (line: string): void => say(line);
   const up = await stackUp({ services: ['kafka', 'registry', 'redis'], log });
   exportEnv(up.env, project);

@@ -7,8 +7,8 @@ import type { Endpoints } from '../connection/clients.js';
 import { connectionFromEnv, connectionFromFile, mergeConnections, resolveSecurity } from '../connection/resolve.js';
 import type { ConnectionInput } from '../connection/settings.js';
 import { SluiceError } from '../errors.js';
-import { stackDirOf } from '../stack/config.js';
-import { readEnvFile, S3_ENV_KEYS } from '../stack/env-file.js';
+import { stackDirOf } from '../connection/stack-env.js';
+import { readEnvFile, S3_ENV_KEYS } from '../connection/stack-env.js';
 
 export interface CliConnectionOptions { topology?: ConnectionInput; file?: string; env?: NodeJS.ProcessEnv }
 

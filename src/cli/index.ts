@@ -4,10 +4,10 @@
  */
 // first: it must run before anything loads kafkajs (see the file)
 import '../commit/kafkajs-grouping.js';
-import '../source/kafkajs-aborted.js';
-import { readFileSync } from 'node:fs';
+import '../tasks/kafkajs-aborted.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isSluiceError } from '../errors.js';
+import { isSluiceError, SluiceError } from '../errors.js';
 import { parseDuration } from '../topology/duration.js';
 import { redactText } from '../telemetry/redact.js';
 
@@ -103,9 +103,20 @@ program
   .option('--count <n>', 'events to generate', '50000')
   .option('--parquet <path>', 'where the demo topology writes Parquet (its PARQUET_PATH): a folder, or s3://bucket/prefix for a bucket of the local S3Proxy')
   .action(async (file: string, opts: { count: string; parquet?: string }) => {
-    const { demoCommand } = await import('./demo.js');
+    const { demoCommand } = await loadDemo();
     await demoCommand(file, opts);
   });
+
+/**
+ * The demo lives with the dev stack in dev/, outside the runtime build (dist/ and the Docker
+ * image hold no Kafka launcher): it runs from a source checkout, through tsx.
+ */
+interface DemoModule { demoCommand(file: string, opts: { count: string; parquet?: string }): Promise<void> }
+async function loadDemo(): Promise<DemoModule> {
+  const demo = new URL('../../dev/demo.ts', import.meta.url);
+  if (!existsSync(demo)) throw new SluiceError('BAD_ARGUMENT', 'sluice demo runs from a source checkout (git clone, npm ci, npm run demo): this installation has no dev/ folder');
+  return (await import(demo.href)) as DemoModule;
+}
 
 try {
   await program.parseAsync(process.argv);

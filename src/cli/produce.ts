@@ -6,7 +6,7 @@
  */
 import { Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
 import { kafkaClient, schemaSource } from '../connection/clients.js';
-import type { SchemaSource } from '../decode/registry.js';
+import type { SchemaSource } from '../serde/registry.js';
 import { SluiceError } from '../errors.js';
 import { checkShares, parseCount, parseRate, parseShare, parseTimestamp } from '../gen/args.js';
 import { generate, incompatibleSchema, type GeneratedMessage, type GeneratorOptions } from '../gen/generator.js';

@@ -6,7 +6,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { SluiceError } from '../errors.js';
 import { groupStatus } from '../runtime/group-status.js';
-import { loadStackEnv } from '../stack/env-file.js';
+import { loadStackEnv } from '../connection/stack-env.js';
 import { loadTopology } from '../topology/loader.js';
 import { formatStatus } from './status-format.js';
 

@@ -5,7 +5,7 @@
  */
 import { Kafka, type KafkaConfig } from 'kafkajs';
 import type { Redis } from 'ioredis';
-import { SchemaSource, type SchemaSourceOptions } from '../decode/registry.js';
+import { SchemaSource, type SchemaSourceOptions } from '../serde/registry.js';
 import { createRedis, type CreateRedisOptions } from '../dedup/redis-client.js';
 import { redisFailure } from './failures.js';
 import { defined } from './http.js';

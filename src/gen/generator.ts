@@ -10,7 +10,7 @@
  */
 import avro from 'avsc';
 import type { Type } from 'avsc';
-import { encodeWire } from '../decode/wire.js';
+import { encodeWire } from '../serde/wire.js';
 import { SluiceError } from '../errors.js';
 import { asRecordSchema, incompatibleWriterSchema, planFields, type AvroRecordSchema, type FieldPlan } from './fields.js';
 import { badMagic, garbage, truncated, unknownSchemaId, type InvalidKind } from './invalid.js';

@@ -3,7 +3,7 @@
  * branch of the decoder's dead-letter path is exercised.
  */
 import type { Type } from 'avsc';
-import { encodeWire, HEADER_SIZE } from '../decode/wire.js';
+import { encodeWire, HEADER_SIZE } from '../serde/wire.js';
 import type { Rng } from './prng.js';
 
 export const INVALID_KINDS = [

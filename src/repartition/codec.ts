@@ -3,8 +3,8 @@
  * as pure functions. Two kinds, told apart by the value's first byte:
  *
  * - data: key = null, value = 0x02 then one or more rows back to back, each Avro binary of
- *   `{t: event time, s: source stream time after the record, p: source partition, o: source
- *   offset, v: the decoded value}` (Avro records delimit themselves). `s` lets stage 2 give the row
+ *   `{k: group key, t: event time, s: source stream time after the record, p: source partition,
+ *   o: source offset, v: the decoded value}` (Avro records delimit themselves). `s` lets stage 2 give the row
  *   exactly the windows that were open in its source partition (hopping: the older ones may be
  *   closed there). Rows of one repartition partition travel packed (up to PACK_BYTES a record),
  *   since the Kafka client's cost is per record: encoding, the fetch's decoding, the objects.
@@ -30,6 +30,8 @@ export interface DataRecord {
   partition: number;
   offset: number;
   value: Record<string, unknown>;
+  /** The group key (its rows' windows are per key for sessions): the row's `k`, or a one-row record's Kafka key. */
+  key: string;
 }
 
 export interface WatermarkRecord {
@@ -47,9 +49,13 @@ const WATERMARK = '{'.charCodeAt(0);
 export const PACK_BYTES = 64 * 1024;
 
 type Row = Omit<DataRecord, 'kind'>;
+type Fields = { k?: string; t: number; s: number; p: number; o: number; v: Record<string, unknown> };
 
 export class RepartitionCodec {
+  /** A one-row record's body (0x01, the format before packing). */
   private readonly type: Type;
+  /** A packed record's row: the same with the group key first. */
+  private readonly packedType: Type;
 
   /**
    * `readerSchema`: the topology's reader schema; `fields`: what stage 1 decodes (RecordDecoder's
@@ -57,23 +63,20 @@ export class RepartitionCodec {
    * kept field naming a type defined inside a dropped one) keeps the whole schema, as the decoder does.
    */
   constructor(readerSchema: Record<string, unknown>, readonly fields: readonly string[]) {
-    this.type = avro.Type.forSchema({
-      type: 'record',
-      name: 'RepartitionData',
-      namespace: 'sluice.internal',
-      fields: [
-        { name: 't', type: 'long' },
-        { name: 's', type: 'long' },
-        { name: 'p', type: 'int' },
-        { name: 'o', type: 'long' },
-        { name: 'v', type: projected(readerSchema, new Set(fields)) },
-      ],
-    } as Schema);
+    const common = [
+      { name: 't', type: 'long' },
+      { name: 's', type: 'long' },
+      { name: 'p', type: 'int' },
+      { name: 'o', type: 'long' },
+      { name: 'v', type: projected(readerSchema, new Set(fields)) },
+    ];
+    this.type = avro.Type.forSchema({ type: 'record', name: 'RepartitionData', namespace: 'sluice.internal', fields: common } as Schema);
+    this.packedType = avro.Type.forSchema({ type: 'record', name: 'RepartitionRow', namespace: 'sluice.internal', fields: [{ name: 'k', type: 'string' }, ...common] } as Schema);
   }
 
-  /** One row as a data record of the earlier format (0x01, one row); the caller sets key and partition. */
-  encodeData(r: Row): Buffer {
-    return Buffer.concat([Buffer.of(DATA), this.row(r)]);
+  /** One row as a data record of the earlier format (0x01, one row; its key goes in the Kafka key); the caller sets key and partition. */
+  encodeData(r: Omit<Row, 'key'>): Buffer {
+    return Buffer.concat([Buffer.of(DATA), this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value })]);
   }
 
   /** Rows for one repartition partition, in their order, as packed values of at most PACK_BYTES of rows each. */
@@ -95,27 +98,23 @@ export class RepartitionCodec {
     return out;
   }
 
-  private rows(value: Buffer): DataRecord[] | undefined {
-    return decodeRows(this.type, value);
-  }
-
   private row(r: Row): Buffer {
-    return this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value });
+    return this.packedType.toBuffer({ k: r.key, t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value });
   }
 
-  /** The records one Kafka record holds, in order: the rows of a data record, or one watermark. */
-  decodeAll(value: Buffer | null): RepartitionRecord[] {
-    if (value && value.length > 1 && (value[0] === PACKED || value[0] === DATA)) {
-      const rows = this.rows(value);
-      if (rows && (value[0] === PACKED || rows.length === 1)) return rows;
+  /** The records one Kafka record (`value`, `key`) holds, in order: the rows of a data record, or one watermark. */
+  decodeAll(value: Buffer | null, key: Buffer | null = null): RepartitionRecord[] {
+    if (value && value.length > 1 && value[0] === PACKED) {
+      const rows = decodeRows(this.packedType, value, '');
+      if (rows) return rows;
     }
-    return [this.decode(value)];
+    return [this.decode(value, key)];
   }
 
-  /** A record holding one row or a watermark (decodeAll reads packed records too). */
-  decode(value: Buffer | null): RepartitionRecord {
+  /** A record holding one row (0x01) or a watermark (decodeAll reads packed records too). */
+  decode(value: Buffer | null, key: Buffer | null = null): RepartitionRecord {
     if (value && value.length > 1 && value[0] === DATA) {
-      const rows = this.rows(value);
+      const rows = decodeRows(this.type, value, key === null ? '' : key.toString());
       if (rows?.length === 1) return rows[0]!;
     }
     if (value && value[0] === WATERMARK) {
@@ -130,15 +129,15 @@ export class RepartitionCodec {
   }
 }
 
-/** The rows after the first byte, or undefined when they do not decode to the end exactly. */
-function decodeRows(type: Type, value: Buffer): DataRecord[] | undefined {
+/** The rows after the first byte (`key` for rows without `k`), or undefined when they do not decode to the end exactly. */
+function decodeRows(type: Type, value: Buffer, key: string): DataRecord[] | undefined {
   const rows: DataRecord[] = [];
   try {
     for (let pos = 1; pos < value.length; ) {
       const r = type.decode(value, pos);
       if (r.offset < 0) return undefined; // truncated
-      const o = r.value as { t: number; s: number; p: number; o: number; v: Record<string, unknown> };
-      rows.push({ kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v });
+      const o = r.value as Fields;
+      rows.push({ kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v, key: o.k ?? key });
       pos = r.offset;
     }
   } catch {

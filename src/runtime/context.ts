@@ -1,7 +1,7 @@
 /** Everything a task needs from its replica: clients, state, sinks, telemetry. Built once in replica.ts. */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { SchemaSource } from '../decode/registry.js';
+import type { SchemaSource } from '../serde/registry.js';
 import type { DedupStore } from '../dedup/redis-store.js';
 import type { Sink } from '../sink/types.js';
 import type { TopologyMetrics } from '../telemetry/metrics.js';
@@ -11,6 +11,7 @@ import type { KafkaLog } from './kafka-log.js';
 import type { DuckState } from '../window/duck-state.js';
 import type { RepartitionCodec } from '../repartition/codec.js';
 import type { StageMetrics } from '../telemetry/stage-metrics.js';
+import type { EarlyOutput } from './early.js';
 
 /** The link between the two stages of a topology whose source is not partitioned by the group key. */
 export interface Stages {
@@ -44,4 +45,6 @@ export interface ReplicaContext {
   signal: AbortSignal;
   /** Two stages (docs/keyed-windows.md); undefined: one stage per source partition. */
   stages?: Stages;
+  /** Early results (`emit.early`, src/runtime/early.ts); undefined when off. */
+  early?: EarlyOutput;
 }

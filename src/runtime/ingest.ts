@@ -4,7 +4,7 @@
  * Redis (replay-safe). What follows differs: windows here, the repartition topic there.
  */
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { RecordDecoder } from '../decode/decoder.js';
+import type { RecordDecoder } from '../serde/decoder.js';
 import { positionOf } from '../dedup/keys.js';
 import type { ErrorCode } from '../errors.js';
 import { deadLetter } from '../sink/headers.js';

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import avro from 'avsc';
 import { logLevel, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
@@ -13,18 +14,19 @@ import { DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
 import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
 import { metered } from '../sink/storage/metered.js';
-import { Source } from '../source/consumer.js';
+import { Source } from '../tasks/consumer.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
 import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
 import { DuckState } from '../window/duck-state.js';
-import { resultAvroSchema } from '../window/result-schema.js';
+import { resultAvroSchema } from '../sink/output-schema.js';
 import { RepartitionCodec } from '../repartition/codec.js';
 import { groupKeyPartitioner, repartitionTopic } from '../repartition/topic.js';
 import type { Column } from '../window/columns.js';
 import type { ReplicaContext, Stages } from './context.js';
+import { earlyOutput, earlyTopic } from './early.js';
 import { KafkaLog } from './kafka-log.js';
 import { withDependency } from './outage.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
@@ -128,7 +130,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     await probe.close();
 
     const repartition = repartitionTopic(spec);
-    const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : [])];
+    const early = earlyTopic(spec);
+    const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : []), ...(early ? [early] : [])];
     const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions));
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
@@ -136,6 +139,10 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
     if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
+    if (early) {
+      const partitions = await kafkaStep(wait, () => partitionCount(admin, early));
+      ctx.early = await registryStep(wait, () => earlyOutput(spec, schemas, topology.outputSchema ?? derivedOutputSchema, partitions, (s) => avro.Type.forSchema(s as avro.Schema)));
+    }
 
     const consumer = kafka.consumer({
       groupId: spec.source.group,

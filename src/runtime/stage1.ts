@@ -26,7 +26,7 @@ import { sendSideRecords } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import { ingest } from './ingest.js';
-import type { Stage1Task } from './stage1-task.js';
+import type { Stage1Task } from '../tasks/stage1-task.js';
 
 const never = () => false;
 
@@ -41,9 +41,9 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   // 1. decode + validate, 2. deduplicate
   const { deadLetters, valid, fresh } = await ingest(ctx, task, messages, never);
 
-  // 3. stream time and lateness per record; on-time records re-keyed by the group key
+  // 3. stream time and lateness per record; on-time records to the repartition partition of their group key
   const lateRecords: Message[] = [];
-  const rows = new Map<number, Array<{ eventTime: number; sourceTime: number; partition: number; offset: number; value: Record<string, unknown> }>>();
+  const rows = new Map<number, Array<{ key: string; eventTime: number; sourceTime: number; partition: number; offset: number; value: Record<string, unknown> }>>();
   let onTime = 0;
   for (const d of fresh) {
     const r = task.time.observe(d.eventTime);
@@ -51,10 +51,11 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
       lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime, idle: r.idle }));
       continue;
     }
-    const to = stages.partitionOf(groupKey(d.value, spec.aggregate.group_by));
+    const key = groupKey(d.value, spec.aggregate.group_by);
+    const to = stages.partitionOf(key);
     let list = rows.get(to);
     if (!list) rows.set(to, (list = []));
-    list.push({ eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, value: d.value });
+    list.push({ key: key ?? '', eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, value: d.value });
     onTime++;
   }
   // packed per repartition partition, in their order (codec.ts): the client's cost is per Kafka record

@@ -3,7 +3,7 @@
  * whatever the topology lists, with no per-sink branches elsewhere.
  */
 import avro from 'avsc';
-import type { SchemaSource } from '../decode/registry.js';
+import type { SchemaSource } from '../serde/registry.js';
 import { SluiceError } from '../errors.js';
 import type { Topology } from '../topology/loader.js';
 import { parquetSink } from './parquet.js';

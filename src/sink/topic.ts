@@ -5,8 +5,8 @@
  */
 import type avro from 'avsc';
 import type { Message } from 'kafkajs';
-import { groupKey } from '../decode/limits.js';
-import { encodeWire, HEADER_SIZE } from '../decode/wire.js';
+import { groupKey } from '../serde/limits.js';
+import { encodeWire, HEADER_SIZE } from '../serde/wire.js';
 import { keyPartitioner } from './partitioner.js';
 import type { ClosedWindows, Sink } from './types.js';
 

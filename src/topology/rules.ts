@@ -21,8 +21,6 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const w = spec.window;
   if (w.type === 'session') {
-    // the format is settled; the runtime's merging of sessions is not built yet (src/window/kinds.ts)
-    problems.push({ path: ['window', 'type'], message: 'session windows are not supported by this version of sluice yet; use tumbling or hopping' });
     if (w.gap <= 0) problems.push({ path: ['window', 'gap'], message: 'must be greater than 0' });
   } else {
     if (w.size <= 0) problems.push({ path: ['window', 'size'], message: 'must be greater than 0' });
@@ -51,6 +49,19 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
     } else if (spec.source.idle_timeout <= 0) {
       problems.push({ path: ['source', 'idle_timeout'], message: 'must be greater than 0 (leave it out to turn it off)' });
     }
+  }
+  if (spec.emit?.early !== undefined && spec.emit.early <= 0) {
+    problems.push({ path: ['emit', 'early'], message: 'must be greater than 0 (leave it out to turn early results off)' });
+  }
+  if (spec.emit?.early !== undefined && (spec.aggregate.group_by.includes('revision') || 'revision' in spec.aggregate.metrics)) {
+    problems.push({ path: ['emit', 'early'], message: 'early rows add a column named revision: rename the group_by field or metric called revision' });
+  }
+  // early rows read open windows by their bounds; a session's rows are kept under merge slots (docs/windows.md)
+  if (spec.emit?.early !== undefined && spec.window.type === 'session') {
+    problems.push({ path: ['emit', 'early'], message: 'early results are not supported for session windows yet: remove emit.early or use a tumbling or hopping window' });
+  }
+  if (spec.emit?.early_topic !== undefined && spec.emit.early === undefined) {
+    problems.push({ path: ['emit', 'early_topic'], message: 'names the topic of early results: set emit.early too, or remove it' });
   }
   if (spec.transaction_timeout <= spec.batch.max_wait) {
     problems.push({ path: ['transaction_timeout'], message: `must be longer than batch.max_wait (${formatDuration(spec.batch.max_wait)}), or every transaction times out` });

@@ -112,6 +112,13 @@ const Sinks = z
   })
   .refine((s) => s.topic !== undefined || s.parquet !== undefined, 'at least one sink (topic or parquet) is needed');
 
+const Emit = z.strictObject({
+  early: Duration.optional().describe(
+    'Off by default. Early results: the current values of open windows, at most once per this interval of stream time per window, to the early topic with a revision number; the final rows are unchanged (docs/semantics.md)',
+  ),
+  early_topic: TopicName.optional().describe('Topic of the early rows (default: <sinks.topic.name>_early, else <name>_early); Avro, the output schema plus `revision`'),
+});
+
 const Batch = z.strictObject({
   max_records: z.number().int().positive().default(5000),
   max_wait: Duration.default(500),
@@ -124,6 +131,7 @@ export const TopologySchema = z.strictObject({
   window: Window,
   aggregate: Aggregate,
   sinks: Sinks,
+  emit: Emit.optional(),
   dead_letter: TopicName.optional().describe('Dead-letter topic (default: <source.topic>_dlq)'),
   late: TopicName.optional().describe('Late-records topic (default: <source.topic>_late)'),
   batch: Batch.default({ max_records: 5000, max_wait: 500 }),

@@ -11,7 +11,7 @@ import { nameRules } from '../topology/rules.js';
 import type { Column } from './columns.js';
 import { duckProblem, expressionProblem, metricsError, type MetricProblem } from './metric-check.js';
 import { referencedColumns } from './prune.js';
-import type { ResultColumn } from './result-schema.js';
+import type { ResultColumn } from './result-types.js';
 import { outputType } from './result-types.js';
 import * as sql from './sql.js';
 

@@ -3,6 +3,12 @@
  * output topic and the Parquet files hold the same values, e.g. HUGEINT sums as exact BIGINT
  * rather than Parquet's DOUBLE fallback) and the Avro type of its field.
  */
+/** A column of the aggregate's result as DuckDB describes it. */
+export interface ResultColumn {
+  name: string;
+  duckType: string;
+}
+
 export type AvroPrimitive = 'long' | 'double' | 'string' | 'boolean' | 'bytes';
 
 export interface OutputType {

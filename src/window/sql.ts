@@ -37,7 +37,8 @@ export function createTableSql(table: string, columns: readonly Column[]): strin
  * An OR of equalities is fastest for a few windows but grows quadratically-slow, so more windows
  * (a drain after downtime, up to MAX_PENDING_WINDOWS) use a semi join on a VALUES list.
  */
-export function windowPredicate(windows: readonly TimeWindow[]): string {
+export function windowPredicate(windows: readonly TimeWindow[] | 'all'): string {
+  if (windows === 'all') return 'true'; // a relation holding only the closing rows (session-sql.ts)
   if (windows.length === 0) return 'false';
   if (windows.length > OR_WINDOWS) {
     return `(__wstart, __wend) IN (SELECT * FROM (VALUES ${windows.map((w) => `(${int(w.start)}, ${int(w.end)})`).join(', ')}))`;
@@ -55,7 +56,7 @@ const OR_WINDOWS = 3;
  * not a silent extra grouping key. Each metric stands on lines of its own, so a trailing
  * `-- comment` ends at the newline; metric-check.ts makes sure it is one expression.
  */
-export function aggregateSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[], metricTypes: Readonly<Record<string, string>> = {}): string {
+export function aggregateSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[] | 'all', metricTypes: Readonly<Record<string, string>> = {}): string {
   const keys = spec.group_by.map(quoteIdent);
   const metrics = Object.entries(spec.metrics).map(([name, expr]) => {
     const type = metricTypes[name];

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { loadStackEnv } from '../../src/stack/env-file.js';
+import { loadStackEnv } from '../../src/connection/stack-env.js';
 import { parseDuration } from '../../src/topology/duration.js';
 import { parseProm, sumOf } from './prom.js';
 import { cleanup, preload, writeBenchTopology } from './setup.js';

@@ -4,7 +4,7 @@
  * after the other so neither shares the box with the other. Cleans up what each made.
  */
 import { join } from 'node:path';
-import { SchemaSource } from '../../src/decode/registry.js';
+import { SchemaSource } from '../../src/serde/registry.js';
 import { measureLive, type Latencies } from './live.js';
 import { latestSchema } from './outputs.js';
 import { cleanup, type BenchTopology, type LoadShape } from './setup.js';

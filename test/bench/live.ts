@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
-import { parseWire } from '../../src/decode/wire.js';
+import { parseWire } from '../../src/serde/wire.js';
 import { schemaById } from './outputs.js';
 import { preload, writeBenchTopology, type BenchTopology, type LoadShape } from './setup.js';
 

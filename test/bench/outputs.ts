@@ -6,7 +6,7 @@
  */
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
-import { parseWire } from '../../src/decode/wire.js';
+import { parseWire } from '../../src/serde/wire.js';
 import type { OutputRow } from './compare.js';
 
 const IDLE_MS = 3000;

@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadStackEnv } from '../../src/stack/env-file.js';
+import { loadStackEnv } from '../../src/connection/stack-env.js';
 import { cleanup, DEMO_TOPOLOGY, preload, writeBenchTopology, type LoadShape, type Preloaded } from './setup.js';
 import { loadAverage } from './proc.js';
 import { formatProfile, largestProfile, summariseProfile } from './profile.js';

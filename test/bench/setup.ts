@@ -10,7 +10,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { parseDocument } from 'yaml';
 import { prepareSource, sendGenerated } from '../../src/cli/produce.js';
-import { SchemaSource } from '../../src/decode/registry.js';
+import { SchemaSource } from '../../src/serde/registry.js';
 import { generate, type GeneratedMessage } from '../../src/gen/generator.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
 import { loadTopology } from '../../src/topology/loader.js';

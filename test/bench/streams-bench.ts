@@ -5,7 +5,7 @@
  * Kafka Streams made (its output, changelog and repartition topics, its consumer group).
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { SchemaSource } from '../../src/decode/registry.js';
+import { SchemaSource } from '../../src/serde/registry.js';
 import { latestSchema } from './outputs.js';
 import type { BenchTopology } from './setup.js';
 import { runStreams, type StreamsResult } from './streams-run.js';

@@ -6,7 +6,7 @@
  */
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { prepareSource, sendGenerated, type ProducedMessage } from '../../src/cli/produce.js';
-import { SchemaSource } from '../../src/decode/registry.js';
+import { SchemaSource } from '../../src/serde/registry.js';
 import { generate, invalidKinds } from '../../src/gen/generator.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
 import { loadTopology, type Topology } from '../../src/topology/loader.js';

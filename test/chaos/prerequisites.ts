@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { APICURIO_VERSION, KAFKA_VERSION, S3PROXY_VERSION, stackConfig } from '../../src/stack/config.js';
-import { findJava, kafkaJava } from '../../src/stack/java.js';
+import { APICURIO_VERSION, KAFKA_VERSION, S3PROXY_VERSION, stackConfig } from '../../dev/stack/config.js';
+import { findJava, kafkaJava } from '../../dev/stack/java.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 /**
  * The chaos run's own services, so it can restart them without touching the shared dev stack:
- * a Kafka broker and a schema registry started through src/stack in a private stack dir on free
+ * a Kafka broker and a schema registry started through dev/stack in a private stack dir on free
  * ports, and a redis-server child that keeps its data on disk (AOF, fsync on every write).
  *
  * The registry keeps its schemas in PostgreSQL (SLUICE_REGISTRY_STORAGE=postgres, a database of
@@ -11,17 +11,17 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stackConfig, type StackConfig } from '../../src/stack/config.js';
-import { stackDown } from '../../src/stack/down.js';
-import { S3_ENV_KEYS } from '../../src/stack/env-file.js';
+import { stackConfig, type StackConfig } from '../../dev/stack/config.js';
+import { stackDown } from '../../dev/stack/down.js';
+import { S3_ENV_KEYS } from '../../src/connection/stack-env.js';
 import { redactSecrets } from '../../src/telemetry/redact.js';
-import { startKafka } from '../../src/stack/kafka.js';
-import { freePort } from '../../src/stack/ports.js';
-import { isAlive, stopPid, waitFor } from '../../src/stack/processes.js';
-import { redisAnswers } from '../../src/stack/redis.js';
-import { startRegistry } from '../../src/stack/registry.js';
-import { readState, updateState } from '../../src/stack/state.js';
-import { stackUp } from '../../src/stack/up.js';
+import { startKafka } from '../../dev/stack/kafka.js';
+import { freePort } from '../../dev/stack/ports.js';
+import { isAlive, stopPid, waitFor } from '../../dev/stack/processes.js';
+import { redisAnswers } from '../../dev/stack/redis.js';
+import { startRegistry } from '../../dev/stack/registry.js';
+import { readState, updateState } from '../../dev/stack/state.js';
+import { stackUp } from '../../dev/stack/up.js';
 import { track, untrack } from './processes.js';
 
 const run = promisify(execFile);
@@ -155,7 +155,7 @@ export class ChaosServices {
       if (isAlive(pid)) await stopPid(pid, 1000); // stackDown failed (or the process ignored SIGTERM)
       untrack(pid);
     }
-    const { SLUICE_PG_HOST: host = '127.0.0.1', SLUICE_PG_PORT: port = '5432', SLUICE_PG_USER: user = 'postgres' } = this.cfg.env; // as src/stack/registry.ts
+    const { SLUICE_PG_HOST: host = '127.0.0.1', SLUICE_PG_PORT: port = '5432', SLUICE_PG_USER: user = 'postgres' } = this.cfg.env; // as dev/stack/registry.ts
     await run('psql', ['-h', host, '-p', port, '-U', user, '-d', 'postgres', '-tAc', `DROP DATABASE IF EXISTS "${this.db}"`]).catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * What sluice must do with one fuzz payload, decided from its bytes and Kafka timestamp alone,
  * with code written here from the documented rules (README, "Honest limits") rather than shared
- * with src/decode: a dead letter and its code, or an event for the window oracle.
+ * with src/serde: a dead letter and its code, or an event for the window oracle.
  */
 import type { Type } from 'avsc';
 

@@ -4,7 +4,7 @@
  * with its Kafka timestamp; ./classify.ts says from the bytes alone what sluice must do with it.
  */
 import avro from 'avsc';
-import { encodeWire, HEADER_SIZE } from '../../src/decode/wire.js';
+import { encodeWire, HEADER_SIZE } from '../../src/serde/wire.js';
 import { UNKNOWN_SCHEMA_ID } from '../../src/gen/invalid.js';
 import { Rng } from '../../src/gen/prng.js';
 import { PAGE_VIEW_SCHEMA, pageView, pageViewPayload, pageViewType, type PageView } from '../support/hostile.js';

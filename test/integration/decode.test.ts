@@ -6,9 +6,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import avro from 'avsc';
 import type { Schema } from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { RecordDecoder } from '../../src/decode/decoder.js';
-import { SchemaSource } from '../../src/decode/registry.js';
-import { encodeWire } from '../../src/decode/wire.js';
+import { RecordDecoder } from '../../src/serde/decoder.js';
+import { SchemaSource } from '../../src/serde/registry.js';
+import { encodeWire } from '../../src/serde/wire.js';
 import { SluiceError } from '../../src/errors.js';
 import { closeAfterAll, endpoints, randomName } from '../support/services.js';
 

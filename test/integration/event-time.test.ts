@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
-import { encodeWire } from '../../src/decode/wire.js';
+import { encodeWire } from '../../src/serde/wire.js';
 import { committedOffset, metricValue, openTestSource, pageView, pageViewPayload, type TestSource } from '../support/hostile.js';
 import { oracle, type OracleRecord } from '../support/oracle.js';
 import { text as header } from '../support/headers.js';

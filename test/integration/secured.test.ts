@@ -1,7 +1,7 @@
 /**
  * sluice against secured services (issue #12): a broker reachable only over SASL_SSL with a client
  * certificate required (mTLS), the registry behind nginx (HTTPS + Basic auth), Redis with TLS and
- * a password — all started here (src/stack/secured) and stopped afterwards. `sluice produce` and
+ * a password — all started here (dev/stack/secured) and stopped afterwards. `sluice produce` and
  * `sluice run` run as the CLI, configured by environment variables only; every secret is looked
  * for in every output. A wrong password, an untrusted certificate and a missing CA each end the
  * start with exit 2 and a message naming the service and the setting, without waiting.
@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient } from '../../src/connection/clients.js';
 import { resolveSecurity } from '../../src/connection/resolve.js';
 import type { ConnectionInput } from '../../src/connection/settings.js';
-import { stackConfig } from '../../src/stack/config.js';
-import { startSecuredStack, type SecuredStack } from '../../src/stack/secured/index.js';
+import { stackConfig } from '../../dev/stack/config.js';
+import { startSecuredStack, type SecuredStack } from '../../dev/stack/secured/index.js';
 import { writeTopology } from '../support/pipeline.js';
 import { waitFor } from '../support/read.js';
 import { randomName } from '../support/services.js';

@@ -8,8 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { SchemaSource } from '../../src/decode/registry.js';
-import { encodeWire } from '../../src/decode/wire.js';
+import { SchemaSource } from '../../src/serde/registry.js';
+import { encodeWire } from '../../src/serde/wire.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PAGE_VIEW_SCHEMA = JSON.parse(readFileSync(resolve(REPO, 'schemas/page_view.avsc'), 'utf8')) as Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { prepareSource, sendGenerated, type ProducedMessage } from '../../src/cli/produce.js';
-import { SchemaSource } from '../../src/decode/registry.js';
+import { SchemaSource } from '../../src/serde/registry.js';
 import { generate, type GeneratedMessage, type GeneratorOptions } from '../../src/gen/generator.js';
 import { keyPartitioner } from '../../src/sink/partitioner.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';

@@ -4,7 +4,7 @@
  * broker advertises its own address), which is what startup needs.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freePort } from '../../src/stack/ports.js';
+import { freePort } from '../../dev/stack/ports.js';
 
 export interface Proxy { port: number; url(scheme: string, path?: string): string; up(): Promise<void>; down(): Promise<void> }
 

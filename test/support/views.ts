@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import avro from 'avsc';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { SchemaSource } from '../../src/decode/registry.js';
-import { encodeWire } from '../../src/decode/wire.js';
+import { SchemaSource } from '../../src/serde/registry.js';
+import { encodeWire } from '../../src/serde/wire.js';
 import { endpoints } from './services.js';
 
 export const pageViewSchema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../schemas/page_view.avsc'), 'utf8')) as avro.Schema;

@@ -5,7 +5,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isAlive } from '../../stack/processes.js';
+import { isAlive } from '../../runtime/process-alive.js';
 import type { StorageBackend } from '../../telemetry/metrics.js';
 import { localStorage } from './local.js';
 import { s3Settings } from './s3-settings.js';

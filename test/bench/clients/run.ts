@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { loadStackEnv } from '../../../src/stack/env-file.js';
+import { loadStackEnv } from '../../../src/connection/stack-env.js';
 import { loadAverage } from '../proc.js';
 import { formatProfile, largestProfile, summariseProfile } from '../profile.js';
 import type { LoopOptions, LoopResult } from './loop.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaFailure } from '../../../src/connection/kafka.js';
 import { redisFailure, tlsFailure } from '../../../src/connection/failures.js';
-import { SchemaSource } from '../../../src/decode/registry.js';
+import { SchemaSource } from '../../../src/serde/registry.js';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 // what kafkajs throws: its own error with the socket's error as originalError

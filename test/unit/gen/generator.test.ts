@@ -24,7 +24,7 @@ const base: GeneratorOptions = {
   schemaIds: { reader: 1, incompatible: 2 },
 };
 
-// A stand-in registry and decoder written here, independent of src/decode.
+// A stand-in registry and decoder written here, independent of src/serde.
 const reader = avro.Type.forSchema(schema as avro.Schema);
 const writers = new Map([[1, reader], [2, avro.Type.forSchema(incompatibleSchema(base) as avro.Schema)]]);
 function decode(value: Buffer): Record<string, unknown> | null {

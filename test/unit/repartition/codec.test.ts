@@ -1,8 +1,8 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { encodeWatermark, PACK_BYTES, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
-import { RecordDecoder } from '../../../src/decode/decoder.js';
-import { encodeWire } from '../../../src/decode/wire.js';
+import { RecordDecoder } from '../../../src/serde/decoder.js';
+import { encodeWire } from '../../../src/serde/wire.js';
 
 const reader = {
   type: 'record',
@@ -40,7 +40,7 @@ describe('repartition records', () => {
     const back = codec.decode(codec.encodeData({ ...base, value }));
     expect(back.kind).toBe('data');
     if (back.kind !== 'data') return;
-    expect({ ...back, value: undefined }).toEqual({ kind: 'data', ...base, value: undefined });
+    expect({ ...back, value: undefined }).toEqual({ kind: 'data', ...base, key: '', value: undefined });
     expect(back.value).toEqual(value); // NaN, bytes, arrays and enums as the decoder made them
     expect(Object.keys(back.value)).not.toContain('unused');
   });
@@ -65,19 +65,19 @@ describe('repartition records', () => {
   });
 
   it('rows travel packed, in their order, each record under PACK_BYTES of rows', () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...base, offset: i, value: { id: `e${i}`, ts: i, page: `/p${i % 7}`, latency_ms: i, score: 1.5, raw: Buffer.alloc(0), tags: ['x'], kind: 'A' } }));
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...base, key: `/p${i % 7}`, offset: i, value: { id: `e${i}`, ts: i, page: `/p${i % 7}`, latency_ms: i, score: 1.5, raw: Buffer.alloc(0), tags: ['x'], kind: 'A' } }));
     const packed = codec.encodePacked(rows);
     expect(packed.length).toBeGreaterThan(1);
     expect(packed.every((b) => b[0] === 2 && b.length <= PACK_BYTES + 1)).toBe(true);
     const back = packed.flatMap((b) => codec.decodeAll(b));
-    expect(back.map((r) => (r.kind === 'data' ? [r.offset, r.value.id] : r.kind))).toEqual(rows.map((r) => [r.offset, r.value.id]));
+    expect(back.map((r) => (r.kind === 'data' ? [r.offset, r.value.id, r.key] : r.kind))).toEqual(rows.map((r) => [r.offset, r.value.id, r.key]));
   });
 
   it('a row larger than PACK_BYTES travels alone; the earlier one-row records and watermarks still read', () => {
-    const big = { ...base, value: { id: 'big', ts: 1, page: 'x'.repeat(PACK_BYTES + 10), latency_ms: null, score: 0, raw: Buffer.alloc(0), tags: [], kind: 'B' } };
-    const small = { ...base, offset: 78, value: { ...big.value, id: 'small', page: 'y' } };
+    const big = { ...base, key: 'k', value: { id: 'big', ts: 1, page: 'x'.repeat(PACK_BYTES + 10), latency_ms: null, score: 0, raw: Buffer.alloc(0), tags: [], kind: 'B' } };
+    const small = { ...base, key: 'k', offset: 78, value: { ...big.value, id: 'small', page: 'y' } };
     expect(codec.encodePacked([small, big, small]).map((b) => codec.decodeAll(b).length)).toEqual([1, 1, 1]);
-    expect(codec.decodeAll(codec.encodeData(small))).toMatchObject([{ kind: 'data', offset: 78 }]);
+    expect(codec.decodeAll(codec.encodeData(small), Buffer.from('/a'))).toMatchObject([{ kind: 'data', offset: 78, key: '/a' }]);
     expect(codec.decodeAll(encodeWatermark(1, 5))).toEqual([{ kind: 'watermark', partition: 1, streamTime: 5 }]);
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../../src/topology/loader.js';
 import { columnsFromAvro } from '../../../src/window/columns.js';
 import { DuckState } from '../../../src/window/duck-state.js';
-import { resultAvroSchema } from '../../../src/window/result-schema.js';
+import { resultAvroSchema } from '../../../src/sink/output-schema.js';
 import { writeBenchTopology } from '../../bench/setup.js';
 import { writeTopology } from '../../support/pipeline.js';
 import { BASE, fixtureDir, ROOT, withLine } from './fixtures.js';
@@ -44,7 +44,7 @@ describe('every topology validate accepts runs through the runtime SQL', () => {
         expect(columns.map((c) => c.name)).toEqual([...topology.spec.aggregate.group_by, 'window_start', 'window_end', ...Object.keys(topology.spec.aggregate.metrics)]);
         resultAvroSchema({ name: topology.spec.name, columns, groupBy: topology.spec.aggregate.group_by, readerSchema: topology.valueSchema });
         const file = join(out, 'w.parquet');
-        expect(await task.writeParquet(window, file)).toBe(0);
+        expect(await task.writeParquet([window], file)).toBe(0);
         expect(statSync(file).size).toBeGreaterThan(0);
       } finally {
         await task.close();

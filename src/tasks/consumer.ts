@@ -1,0 +1,233 @@
+/**
+ * The consumer group and the tasks it feeds: one task per assigned (topic, partition) — the
+ * source topic's, and with two stages also the repartition topic's (src/tasks/task-handle.ts) —
+ * started eagerly on every assignment (so recovery rolls pending files forward even on an idle
+ * partition), fed micro-batches of at most batch.max_records (more in a catch-up: batch-size.ts),
+ * and discarded on any failure or rebalance. One kafkajs consumer subscribes to both topics, so
+ * replicas share both stages.
+ */
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { backoffDelay } from '../runtime/backoff.js';
+import type { ReplicaContext } from '../runtime/context.js';
+import { startTask, type TaskHandle } from './task-handle.js';
+import { partitionCount } from '../runtime/topics.js';
+import { microBatchSize } from './batch-size.js';
+
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
+
+interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; started?: TaskHandle; busy: Promise<void>; sought: boolean; fenced: boolean; ticking?: boolean }
+
+/** A slot's key: tasks are (topic, partition). */
+const slotKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+// a batch of this partition waits out the backoff, and kafkajs waits for every partition's batch
+// of a fetch before the next one: the cap bounds how long one failing partition holds the others
+const MAX_RESTART_DELAY_MS = 5_000;
+
+export class Source {
+  private readonly slots = new Map<string, Slot>();
+  private joined = false;
+  /** Consecutive failed batches or task starts per task: restarts back off (0.5 s doubling to 30 s). */
+  private readonly failures = new Map<string, number>();
+  private listening = false;
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: ReplicaContext, private readonly consumer: Consumer) {}
+
+  /** `onFatal` runs when kafkajs gives up on the consumer (it restarts itself on retriable crashes). */
+  async start(onFatal: (err: Error) => void): Promise<void> {
+    const { spec } = this.ctx.topology;
+    if (!this.listening) {
+      // once: startup retries start() while the broker is unreachable
+      this.listening = true;
+      this.consumer.on(this.consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) onFatal(e.payload.error);
+      });
+      this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+        this.assign(this.topics().flatMap((topic) => ((e.payload.memberAssignment[topic] ?? []) as number[]).map((partition) => ({ topic, partition }))));
+      });
+    }
+    await this.consumer.subscribe({ topic: spec.source.topic, fromBeginning: spec.source.start === 'earliest' });
+    // stage 2 reads everything stage 1 wrote, whatever source.start says
+    if (this.ctx.stages) await this.consumer.subscribe({ topic: this.ctx.stages.topic, fromBeginning: true });
+    let partitions = 0;
+    for (const topic of this.topics()) partitions += await partitionCount(this.ctx.admin, topic);
+    if (this.ctx.stages && spec.source.idle_timeout !== undefined) this.ticker ??= setInterval(() => this.tick(), 1000);
+    await this.consumer.run({
+      autoCommit: false, // offsets are committed only inside the tasks' transactions
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.min(partitions, 32),
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** The topics this consumer reads: the source, and the repartition topic with two stages. */
+  private topics(): string[] {
+    const source = this.ctx.topology.spec.source.topic;
+    return this.ctx.stages ? [source, this.ctx.stages.topic] : [source];
+  }
+
+  /** Source partitions of the current assignment. */
+  assigned(): number[] {
+    return this.assignedOf(this.ctx.topology.spec.source.topic);
+  }
+
+  /** Partitions of `topic` in the current assignment. */
+  assignedOf(topic: string): number[] {
+    return [...this.slots.values()].filter((s) => s.topic === topic).map((s) => s.partition).sort((a, b) => a - b);
+  }
+
+  /** Ready once partitions are assigned, their tasks started and restored. */
+  ready(): boolean {
+    if (!this.joined) return false;
+    for (const slot of this.slots.values()) if (!slot.started || slot.started.isRestoring) return false;
+    return true;
+  }
+
+  /** A rebalance: every task is rebuilt from its checkpoint (a kept partition may have had another owner meanwhile). */
+  private assign(assignment: Array<{ topic: string; partition: number }>): void {
+    const source = this.ctx.topology.spec.source.topic;
+    const previous = [...this.slots.values()];
+    for (const s of previous) if (s.topic === source) this.ctx.metrics.partitionRevoked(s.partition);
+    const closed = Promise.all(previous.map((s) => this.closeSlot(s)));
+    this.slots.clear();
+    for (const { topic, partition } of assignment) this.slots.set(slotKey(topic, partition), this.newSlot(topic, partition, closed));
+    this.joined = true;
+    for (const { topic, partition } of assignment) if (topic === source) this.ctx.metrics.partitionAssigned(partition);
+    const partitions = this.assigned();
+    if (this.ctx.stages) this.ctx.log.info({ partitions, repartition: this.assignedOf(this.ctx.stages.topic) }, 'partitions assigned');
+    else this.ctx.log.info({ partitions }, 'partitions assigned');
+  }
+
+  private newSlot(topic: string, partition: number, after: Promise<unknown> = Promise.resolve()): Slot {
+    const task = after.then(() => startTask(this.ctx, topic, partition));
+    const slot: Slot = { topic, partition, task, busy: Promise.resolve(), sought: false, fenced: false };
+    task.then(
+      (t) => (slot.started = t),
+      (err) => this.ctx.log.warn({ topic, partition, err: String(err) }, 'task start failed; retrying at the next batch'),
+    );
+    return slot;
+  }
+
+  private async closeSlot(slot: Slot): Promise<void> {
+    await slot.busy.catch(() => undefined);
+    const task = await slot.task.catch(() => undefined);
+    await task?.close();
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const slot = this.slots.get(slotKey(batch.topic, batch.partition));
+    if (!slot || slot.fenced) return; // not ours (any more), or fenced until the next assignment
+    // after an idle tick of the same task, if one runs (kafkajs itself never overlaps a partition's batches)
+    const run = slot.busy.then(() => this.process(slot, payload));
+    slot.busy = run.catch(() => undefined);
+    await run;
+  }
+
+  /** The wall clock's turn (source.idle_timeout): each idle-aware task, between its batches, one tick at a time. */
+  private tick(): void {
+    const now = Date.now();
+    for (const slot of this.slots.values()) {
+      const task = slot.started;
+      if (!task?.idle || slot.fenced || slot.ticking) continue;
+      slot.ticking = true;
+      const run = slot.busy.then(async () => {
+        if (this.slots.get(slotKey(slot.topic, slot.partition)) !== slot || slot.fenced || this.ctx.signal.aborted) return;
+        await task.idle!(now).catch((err: unknown) => this.fail(slot, task, err));
+      });
+      slot.busy = run.finally(() => (slot.ticking = false));
+    }
+  }
+
+  private async process(slot: Slot, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { ctx } = this;
+    const partition = batch.partition;
+    const key = slotKey(batch.topic, partition);
+    let task: TaskHandle;
+    // heartbeats go on while a task (re)starts: a restart backoff must not cost the group membership
+    const waiting = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+    try {
+      task = await slot.task;
+    } catch {
+      this.slots.set(key, this.newSlot(batch.topic, partition, sleep(this.restartDelay(key))));
+      return;
+    } finally {
+      clearInterval(waiting);
+    }
+    const first = Number(batch.messages[0]?.offset ?? batch.firstOffset());
+    if (task.nextOffset < 0) task.nextOffset = first; // nothing committed yet: start where the consumer starts
+    if (first > task.nextOffset && !slot.sought) {
+      // the consumer is ahead of the committed low-water mark (a failed batch, or a commit that
+      // landed after the group fetched offsets): go back once; a gap after that is control records
+      slot.sought = true;
+      this.consumer.seek({ topic: batch.topic, partition, offset: String(task.nextOffset) });
+      return;
+    }
+    slot.sought = true;
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+    const max = ctx.topology.spec.batch.max_records;
+    const highWatermark = Number(batch.highWatermark);
+    try {
+      for (let i = 0; i < batch.messages.length; ) {
+        if (!isRunning() || isStale() || ctx.signal.aborted) break;
+        const size = microBatchSize(max, Number(batch.messages[i]!.offset), highWatermark);
+        const chunk = batch.messages.slice(i, i + size);
+        i += chunk.length;
+        const started = process.hrtime.bigint();
+        await task.run(chunk, highWatermark);
+        this.failures.delete(key);
+        resolveOffset(chunk[chunk.length - 1]!.offset);
+        ctx.metrics.batch(Number(process.hrtime.bigint() - started) / 1e9, chunk.length);
+      }
+      if (batch.topic === ctx.topology.spec.source.topic) ctx.metrics.consumerLag(partition, Math.max(0, Number(batch.highWatermark) - task.nextOffset));
+    } catch (err) {
+      await this.fail(slot, task, err);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** Abort, discard the task and restart it from the last checkpoint (if fenced: unless a rebalance gives the partition to another replica first). */
+  private async fail(slot: Slot, task: TaskHandle, err: unknown): Promise<void> {
+    const { ctx } = this;
+    ctx.metrics.transaction('aborted');
+    const fenced = isFenced(err);
+    const key = slotKey(slot.topic, slot.partition);
+    const delay = fenced ? 0 : this.restartDelay(key);
+    const message = fenced ? 'producer fenced: another replica may own this partition now' : 'batch failed: aborting and restarting the task from its checkpoint';
+    task.log[fenced ? 'warn' : 'error']({ err: err instanceof Error ? err.message : String(err), ...(fenced ? {} : { restartInMs: Math.round(delay) }) }, message);
+    await task.close().catch(() => undefined);
+    if (fenced) {
+      slot.fenced = true;
+      // A fence is not always another owner: the transaction coordinator also bumps the epoch of a
+      // transaction it aborted itself (a timeout, e.g. across a broker restart). A real new owner
+      // takes the partition in a rebalance within the session timeout; if none did, it was ours.
+      const unfence = setTimeout(() => {
+        if (this.slots.get(key) !== slot || ctx.signal.aborted) return;
+        task.log.warn({ afterMs: ctx.topology.spec.source.session_timeout }, 'no other replica took the partition after the fence: restarting its task');
+        this.slots.set(key, this.newSlot(slot.topic, slot.partition));
+      }, ctx.topology.spec.source.session_timeout);
+      unfence.unref();
+      return;
+    }
+    if (ctx.signal.aborted) return; // shutting down: the next owner restores it
+    if (this.slots.get(key) === slot) this.slots.set(key, this.newSlot(slot.topic, slot.partition, sleep(delay)));
+  }
+
+  /** Backoff before restarting a task, growing with its consecutive failures. */
+  private restartDelay(key: string): number {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    return backoffDelay(n, 500, MAX_RESTART_DELAY_MS);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.consumer.disconnect().catch(() => undefined); // waits for running batches, leaves the group
+    await Promise.all([...this.slots.values()].map((s) => this.closeSlot(s)));
+    this.slots.clear();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
