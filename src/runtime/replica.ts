@@ -186,6 +186,6 @@ async function stagesOf(admin: Admin, topology: Topology, topic: string, sourceP
   // record metadata travels in the codec's own fields (the key only when an expression reads it)
   const values = stored.map((c) => c.name).filter((n) => !(METADATA_NAMES as readonly string[]).includes(n));
   const fields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
-  const codec = new RepartitionCodec(topology.valueSchema, fields, { key: metadataIn(stored).includes('ROWKEY') });
+  const codec = new RepartitionCodec(topology.valueSchema, fields, { sourceKey: metadataIn(stored).includes('ROWKEY') });
   return { topic, sourcePartitions, partitions, codec, partitionOf: groupKeyPartitioner(topic, partitions), metrics };
 }

@@ -40,26 +40,32 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
 
   const rows: StateRow[] = [];
   const early = new EarlyTicks(ctx.early);
-  let data = 0;
+  let freshData = 0;
+  let freshWatermarks = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
-    const r = codec.decode(m.value); // 1
-    if (r.kind === 'watermark') {
-      const before = watermarks.minimum;
-      watermarks.observe(r.partition, r.streamTime); // 2
-      early.note(offset, before, watermarks.minimum, restoring(offset));
-      continue;
+    // 1. the rows of a packed record share its offset: a replay from it reads them all again
+    for (const r of codec.decodeAll(m.value, m.key)) {
+      if (!restoring(offset)) {
+        if (r.kind === 'data') freshData++;
+        else freshWatermarks++;
+      }
+      if (r.kind === 'watermark') {
+        const before = watermarks.minimum;
+        watermarks.observe(r.partition, r.streamTime); // 2
+        early.note(offset, before, watermarks.minimum, restoring(offset));
+        continue;
+      }
+      // the source record's metadata, as stage 1 read it (the codec carries partition, offset, key)
+      if (task.metadata.length > 0) attachMetadata(r.value, { eventTime: r.eventTime, partition: r.partition, offset: r.offset, key: r.sourceKey }, task.metadata);
+      const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime, r.key); // 3
+      if (closed.length > 0 && !restoring(offset)) {
+        // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
+        // window its later record was still on time for; the record cannot count any more
+        task.log.error({ source: { partition: r.partition, offset: r.offset }, windows: closed }, 'a record reached stage 2 after its window closed: not counted');
+      }
+      for (const window of windows) rows.push({ offset, ts: r.eventTime, window, value: r.value });
     }
-    data++;
-    // the source record's metadata, as stage 1 read it (the codec carries partition, offset, key)
-    if (task.metadata.length > 0) attachMetadata(r.value, { eventTime: r.eventTime, partition: r.partition, offset: r.offset, key: r.key }, task.metadata);
-    const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime, m.key === null ? '' : m.key.toString()); // 3
-    if (closed.length > 0 && !restoring(offset)) {
-      // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
-      // window its later record was still on time for; the record cannot count any more
-      task.log.error({ source: { partition: r.partition, offset: r.offset }, windows: closed }, 'a record reached stage 2 after its window closed: not counted');
-    }
-    for (const window of windows) rows.push({ offset, ts: r.eventTime, window, value: r.value });
   }
 
   // 4. open-window rows into DuckDB (Appender)
@@ -77,9 +83,8 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   task.noteProgress(restored);
 
   // replayed records were counted when they were first read
-  const fresh = restored === 0 ? data : messages.filter((m) => !restoring(Number(m.offset)) && codec.decode(m.value).kind === 'data').length;
-  metrics.repartitioned(2, 'data', fresh);
-  metrics.repartitioned(2, 'watermark', messages.length - restored - fresh);
+  metrics.repartitioned(2, 'data', freshData);
+  metrics.repartitioned(2, 'watermark', freshWatermarks);
   reportStage2(ctx, task, highWatermark);
 }
 

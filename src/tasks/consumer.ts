@@ -2,14 +2,16 @@
  * The consumer group and the tasks it feeds: one task per assigned (topic, partition) — the
  * source topic's, and with two stages also the repartition topic's (src/tasks/task-handle.ts) —
  * started eagerly on every assignment (so recovery rolls pending files forward even on an idle
- * partition), fed micro-batches of at most batch.max_records, and discarded on any failure or
- * rebalance. One kafkajs consumer subscribes to both topics, so replicas share both stages.
+ * partition), fed micro-batches of at most batch.max_records (more in a catch-up: batch-size.ts),
+ * and discarded on any failure or rebalance. One kafkajs consumer subscribes to both topics, so
+ * replicas share both stages.
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { backoffDelay } from '../runtime/backoff.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { startTask, type TaskHandle } from './task-handle.js';
 import { partitionCount } from '../runtime/topics.js';
+import { microBatchSize } from './batch-size.js';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
@@ -165,12 +167,15 @@ export class Source {
     slot.sought = true;
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
     const max = ctx.topology.spec.batch.max_records;
+    const highWatermark = Number(batch.highWatermark);
     try {
-      for (let i = 0; i < batch.messages.length; i += max) {
+      for (let i = 0; i < batch.messages.length; ) {
         if (!isRunning() || isStale() || ctx.signal.aborted) break;
-        const chunk = batch.messages.slice(i, i + max);
+        const size = microBatchSize(max, Number(batch.messages[i]!.offset), highWatermark);
+        const chunk = batch.messages.slice(i, i + size);
+        i += chunk.length;
         const started = process.hrtime.bigint();
-        await task.run(chunk, Number(batch.highWatermark));
+        await task.run(chunk, highWatermark);
         this.failures.delete(key);
         resolveOffset(chunk[chunk.length - 1]!.offset);
         ctx.metrics.batch(Number(process.hrtime.bigint() - started) / 1e9, chunk.length);
