@@ -23,7 +23,8 @@ import { columnsFromAvro } from '../window/columns.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../sink/output-schema.js';
 import { RepartitionCodec } from '../repartition/codec.js';
-import { groupKeyPartitioner, repartitionTopic } from '../repartition/topic.js';
+import { PURGE_INTERVAL_MS } from '../repartition/purge.js';
+import { groupKeyPartitioner, REPARTITION_TOPIC_CONFIG, repartitionTopic } from '../repartition/topic.js';
 import type { Column } from '../window/columns.js';
 import type { ReplicaContext, Stages } from './context.js';
 import { KafkaLog } from './kafka-log.js';
@@ -46,6 +47,8 @@ export interface ReplicaOptions {
   startupTimeoutMs?: number;
   /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
   onFatal?: (err: Error) => void;
+  /** Stage 2 deletes what it committed from the repartition topic at most this often (default 30 s). */
+  repartitionPurgeMs?: number;
   /** Aborting it while the replica starts cuts the start short: everything opened is closed and startReplica rejects. */
   signal?: AbortSignal;
 }
@@ -143,12 +146,12 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
 
     const repartition = repartitionTopic(spec);
     const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : [])];
-    const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions));
+    const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions, repartition ? { [repartition]: { ...REPARTITION_TOPIC_CONFIG } } : {}));
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
-    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
+    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name), opts.repartitionPurgeMs ?? PURGE_INTERVAL_MS));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
 
     const consumer = kafka.consumer({
@@ -187,11 +190,11 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
 }
 
 /** The link between the stages: the repartition topic (created above with the others) and how records travel on it. */
-async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics): Promise<Stages> {
+async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics, purgeIntervalMs: number): Promise<Stages> {
   const partitions = await partitionCount(admin, topic);
   // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
   const { event_time } = topology.spec.source;
   const dedup = topology.spec.dedup?.key ?? [];
   const fields = [...new Set([...stored.map((c) => c.name), event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
-  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
+  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics, purgeIntervalMs };
 }

@@ -12,6 +12,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fetchCommitted, type Checkpoint } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
+import { RepartitionPurge } from '../repartition/purge.js';
 import { SourceWatermarks } from '../repartition/watermarks.js';
 import type { TaskTable } from '../window/duck-state.js';
 import type { TimeWindow } from '../window/kinds.js';
@@ -36,6 +37,7 @@ export class Stage2Task {
     readonly txn: TaskTransaction,
     readonly table: TaskTable,
     readonly windows: WatermarkWindows,
+    readonly purge: RepartitionPurge,
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -58,7 +60,8 @@ export class Stage2Task {
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();
       const watermarks = new SourceWatermarks(stages.sourcePartitions, checkpoint?.watermarks);
-      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), offset, checkpoint);
+      const purge = new RepartitionPurge(ctx.admin, topic, partition, log, (o) => stages.metrics.purged(partition, o), stages.purgeIntervalMs);
+      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), purge, offset, checkpoint);
       log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, minimum: watermarks.minimum }, 'stage-2 task started');
       reportStage2(ctx, task);
       return task;
