@@ -13,6 +13,8 @@ import { partitionCount } from '../runtime/topics.js';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
+// what a heartbeat answers while the group rebalances (kafkajs' isRebalancing)
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 
 interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; started?: TaskHandle; busy: Promise<void>; sought: boolean; fenced: boolean; ticking?: boolean }
 
@@ -184,11 +186,16 @@ export class Source {
       return;
     }
     slot.sought = true;
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+    // a rebalance waits for every member's running batches (up to the rebalance timeout): on one,
+    // stop between chunks; the partition's next owner, maybe this replica, restores from the checkpoint
+    let rebalancing = false;
+    const beatNow = () => heartbeat().catch((e: unknown) => void (rebalancing ||= REBALANCING.has((e as { type?: string }).type ?? '')));
+    const beat = setInterval(() => void beatNow(), 3000);
     const max = ctx.topology.spec.batch.max_records;
     try {
       for (let i = 0; i < batch.messages.length; i += max) {
-        if (!isRunning() || isStale() || ctx.signal.aborted) break;
+        if (i > 0) await beatNow(); // kafkajs sends one only once its heartbeat interval passed
+        if (!isRunning() || isStale() || rebalancing || ctx.signal.aborted) break;
         const chunk = batch.messages.slice(i, i + max);
         const started = process.hrtime.bigint();
         await task.run(chunk, Number(batch.highWatermark));
