@@ -53,6 +53,7 @@ export interface ChaosResult extends ReportInput { ok: boolean; text: string; di
 export const BUCKET_FAULTS = ['SIGKILL at after-commit'];
 export const REQUIRED_FAULTS = ['SIGKILL (random)', 'SIGKILL at before-commit', 'scale 1→3', 'zombie (SIGSTOP > session timeout, SIGCONT)', 'scale 3→1', 'Redis restart', 'registry down 10 s', 'broker restart'];
 const SESSION_TIMEOUT_MS = 6000;
+const SIGTERM_GRACE_MS = 30_000;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const t0 = Date.now();
@@ -160,7 +161,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // sluice installs its SIGTERM handler only once started (src/cli/run.ts): a booting replica would die of the signal
     await Promise.all(sup.running().map((i) => waitForLog(i, (l) => l.msg === 'replica running', 60_000).catch(() => undefined)));
     fault('scale 3→1');
-    for (const s of await sup.scaleTo(1)) if (!s.alreadyExited && s.code !== 0) problems.push(`scale-down: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+    for (const s of await sup.scaleTo(1)) {
+      if (!s.alreadyExited && s.code !== 0) problems.push(`scale-down: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+      // Kubernetes' default grace period; a replica bounds its own stop well below (src/tasks/consumer.ts)
+      if ((s.ms ?? 0) > SIGTERM_GRACE_MS) problems.push(`scale-down: replica ${s.name} took ${((s.ms ?? 0) / 1000).toFixed(1)} s to exit on SIGTERM (over ${SIGTERM_GRACE_MS / 1000} s)`);
+    }
     await progressed('the scale-down');
 
     // 4. outages
@@ -190,7 +195,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (checkpoints && o.twoStage) checkpoints = await waitStage2(brokers, t.group, t.repartition, 120_000).catch((e: Error) => void problems.push(e.message));
     if (checkpoints) await (bucket ? waitPublishedInBucket(bucket, 'chaos/', checkpoints, 60_000) : waitPublished(t, checkpoints, 60_000)).catch((e: Error) => problems.push(e.message));
     const stops = await sup.stopAll();
-    for (const s of stops) if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+    for (const s of stops) {
+      if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+      if ((s.ms ?? 0) > SIGTERM_GRACE_MS) problems.push(`final stop: replica ${s.name} took ${((s.ms ?? 0) / 1000).toFixed(1)} s to exit on SIGTERM (over ${SIGTERM_GRACE_MS / 1000} s)`);
+    }
     await probe.close();
 
     // 6. compare

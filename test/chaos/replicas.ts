@@ -29,7 +29,7 @@ export interface Instance {
 }
 
 /** How a replica ended on SIGTERM; alreadyExited: it had died before (a SIGKILL just before a scale-down), no SIGTERM was sent. */
-export interface Stopped { name: string; code: number | null; signal: string | null; alreadyExited?: boolean }
+export interface Stopped { name: string; code: number | null; signal: string | null; alreadyExited?: boolean; /** SIGTERM to exit. */ ms?: number }
 
 export interface LogLine { time: number; msg: string; level: number; [k: string]: unknown }
 
@@ -125,10 +125,13 @@ export class Supervisor {
       if (i.stopped) this.cont(i);
       i.child.kill('SIGTERM');
     }
+    const sent = Date.now();
     const killer = setTimeout(() => i.child.kill('SIGKILL'), 60_000);
     await i.exited;
     clearTimeout(killer);
-    return { name: i.name, code: i.exit!.code, signal: i.exit!.signal };
+    const ms = Date.now() - sent;
+    this.opts.note(`replica ${i.name}: SIGTERM → exit in ${(ms / 1000).toFixed(1)} s`);
+    return { name: i.name, code: i.exit!.code, signal: i.exit!.signal, ms };
   }
 
   kill(i: Instance): void {
