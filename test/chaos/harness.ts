@@ -73,6 +73,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let armed = true;
   let bucket: TestBucket | undefined;
   const required = [...REQUIRED_FAULTS, ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
+  // the crash points that must fire (step 1 below)
+  const crashKinds = ['SIGKILL at before-commit', ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
   try {
     services = await ChaosServices.start(dir, o.repoRoot, note, { s3: o.sink === 's3' });
     const { brokers, registryUrl, redisUrl, s3 } = services.endpoints;
@@ -88,7 +90,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       logDir,
       env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl, ...(s3 ?? {}) },
       ...(bucket ? { stateDirs: join(dir, 'disks') } : {}),
-      faults: () => (armed ? o.crashPoints : undefined),
+      faults: () => (armed ? stillArmed() : undefined),
       onExit: (i) => {
         if (i.exit?.crashPoint) fault(`SIGKILL at ${i.exit.crashPoint}`, `replica ${i.name} (SLUICE_FAULTS)`);
         else if (!i.exit?.expected) fault('unexpected exit', `replica ${i.name} code=${i.exit?.code} signal=${i.exit?.signal}`);
@@ -96,6 +98,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       note,
     });
     const sup = supervisor;
+    // once a required crash point has fired, later replicas no longer arm it: the others (e.g.
+    // after-commit with a bucket) get their turn instead of waiting for luck on a slow box
+    function stillArmed(): string {
+      const fired = new Set(faults.map((f) => f.kind));
+      const kindOf = (point: string) => `SIGKILL at ${point.split(':')[0]}`;
+      return o.crashPoints.split(',').filter((p) => !(crashKinds.includes(kindOf(p)) && fired.has(kindOf(p)))).join(',');
+    }
     const gate = new SendGate();
     let produced = 0;
     sup.scaleTo(1);
@@ -127,7 +136,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // 1. crash points until a replica killed itself between sendOffsets and EndTxn (and, with a
     // bucket, between the commit and the copies: a fresh replica rolls them forward from the bucket)
     const crashDeadline = Date.now() + 120_000;
-    const crashKinds = ['SIGKILL at before-commit', ...(bucket ? BUCKET_FAULTS : [])];
     while (!crashKinds.every((k) => faults.some((f) => f.kind === k)) && Date.now() < crashDeadline) await sleep(500);
     armed = false;
     note('crash points disarmed for replicas started from now on');

@@ -61,8 +61,9 @@ export class Supervisor {
     return [...this.slots.values()];
   }
 
+  /** Alive and not being killed (a SIGKILL's exit event comes a moment after the kill). */
   running(): Instance[] {
-    return this.live().filter((i) => !i.exit);
+    return this.live().filter((i) => !i.exit && i.ending !== 'kill');
   }
 
   start(cause: string, slot: string): Instance {
@@ -119,6 +120,7 @@ export class Supervisor {
   private async retire(slot: string): Promise<Stopped> {
     const i = this.slots.get(slot)!;
     this.slots.delete(slot); // its restart timer (if it died just before) sees this and does not fire
+    if (i.ending === 'kill') await i.exited; // SIGKILLed just before: no SIGTERM to send
     if (i.exit) return { name: i.name, code: i.exit.code, signal: i.exit.signal, alreadyExited: true };
     i.ending = 'term';
     if (!i.exit) {
