@@ -9,19 +9,28 @@
 import type { Admin } from 'kafkajs';
 import { SluiceError } from '../errors.js';
 import { packWatermarks, unpackWatermarks, type WatermarkList } from '../repartition/watermarks.js';
+import type { FileRef } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
+
+/** A pending Parquet file: a window's bounds, or for sessions `[smallest start, largest end, position]` (kinds.ts, FileRef). */
+export type PendingFile = [start: number, end: number] | [start: number, end: number, seq: number];
 
 export interface Checkpoint {
   /** Next offset the task had read when it committed: [committed offset, position) is replayed in restore mode. */
   position: number;
   /** Stream time (max event time seen) at the commit; NO_STREAM_TIME before the first record. */
   streamTime: number;
-  /** Windows whose Parquet files this commit made final: rolled forward if the rename did not happen. */
-  pending: Array<[start: number, end: number]>;
+  /** Parquet files this commit made final: rolled forward if the rename did not happen. */
+  pending: PendingFile[];
   /** Staging token (folder) of the pending files. */
   staging?: string;
   /** Stage 1 with source.idle_timeout: the largest event time of a record, when idle advances took stream time past it. */
   recordTime?: number;
+  /**
+   * Sessions: the stream time before the record at the committed offset, which a restore replays
+   * from record by record (docs/windows.md); absent when equal to streamTime (always, for time windows).
+   */
+  lowTime?: number;
   /** Stage 2 of a two-stage topology: each source partition's stream time seen at `position` (docs/keyed-windows.md). */
   watermarks?: WatermarkList;
 }
@@ -34,11 +43,11 @@ export const MAX_PENDING_WINDOWS = 100;
  * How many of `windows` (oldest first) one checkpoint can list as pending besides everything else
  * it carries (stage 2's watermarks take room of their own): at most MAX_PENDING_WINDOWS, at least 1.
  */
-export function pendingThatFit(c: Omit<Checkpoint, 'pending' | 'staging'>, windows: ReadonlyArray<{ start: number; end: number }>): number {
+export function pendingThatFit(c: Omit<Checkpoint, 'pending' | 'staging'>, files: readonly FileRef[]): number {
   let size = Buffer.byteLength(encodeCheckpoint({ ...c, pending: [], staging: STAGING_TOKEN_ROOM }));
   let n = 0;
-  for (const w of windows.slice(0, MAX_PENDING_WINDOWS)) {
-    size += JSON.stringify([w.start, w.end]).length + 1;
+  for (const f of files.slice(0, MAX_PENDING_WINDOWS)) {
+    size += JSON.stringify(pendingFile(f)).length + 1;
     if (size > METADATA_MAX_BYTES && n > 0) break;
     n++;
   }
@@ -46,6 +55,9 @@ export function pendingThatFit(c: Omit<Checkpoint, 'pending' | 'staging'>, windo
 }
 /** Room for the longest staging token (`p<partition>-<8 hex>`). */
 const STAGING_TOKEN_ROOM = 'p2147483647-00000000';
+
+export const pendingFile = (f: FileRef): PendingFile => (f.seq === undefined ? [f.start, f.end] : [f.start, f.end, f.seq]);
+export const fileRef = ([start, end, seq]: PendingFile): FileRef => (seq === undefined ? { start, end } : { start, end, seq });
 
 export function encodeCheckpoint(c: Checkpoint): string {
   const text = JSON.stringify({
@@ -55,6 +67,7 @@ export function encodeCheckpoint(c: Checkpoint): string {
     pend: c.pending,
     stg: c.staging,
     ...(c.recordTime !== undefined && c.recordTime !== c.streamTime ? { rt: c.recordTime === NO_STREAM_TIME ? null : c.recordTime } : {}),
+    ...(c.lowTime !== undefined && c.lowTime !== c.streamTime ? { lt: c.lowTime === NO_STREAM_TIME ? null : c.lowTime } : {}),
     ...(c.watermarks ? { wm: packWatermarks(c.watermarks) } : {}),
   });
   if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
@@ -67,11 +80,20 @@ export function encodeCheckpoint(c: Checkpoint): string {
 export function decodeCheckpoint(metadata: string | null | undefined): Checkpoint | undefined {
   if (!metadata) return undefined;
   try {
-    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: Array<[number, number]>; stg?: string; wm?: unknown; rt?: number | null };
+    const o = JSON.parse(metadata) as { v?: number; pos?: number; st?: number | null; pend?: PendingFile[]; stg?: string; wm?: unknown; rt?: number | null; lt?: number | null };
     if (o.v !== 1 || typeof o.pos !== 'number') return undefined;
     const watermarks = unpackWatermarks(o.wm);
     const recordTime = o.rt === undefined ? undefined : (o.rt ?? NO_STREAM_TIME);
-    return { position: o.pos, streamTime: o.st ?? NO_STREAM_TIME, pending: Array.isArray(o.pend) ? o.pend : [], staging: o.stg, ...(recordTime !== undefined ? { recordTime } : {}), ...(watermarks ? { watermarks } : {}) };
+    const lowTime = o.lt === undefined ? undefined : (o.lt ?? NO_STREAM_TIME);
+    return {
+      position: o.pos,
+      streamTime: o.st ?? NO_STREAM_TIME,
+      pending: Array.isArray(o.pend) ? o.pend : [],
+      staging: o.stg,
+      ...(recordTime !== undefined ? { recordTime } : {}),
+      ...(lowTime !== undefined ? { lowTime } : {}),
+      ...(watermarks ? { watermarks } : {}),
+    };
   } catch {
     return undefined;
   }

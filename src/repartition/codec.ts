@@ -4,8 +4,10 @@
  *
  * - data: key = the group key (as the topic sink keys its output), value = 0x01 then Avro binary
  *   of `{t: event time, s: source stream time after the record, p: source partition, o: source
- *   offset, v: the decoded value}`. `s` lets stage 2 give the record exactly the windows that were
- *   open in its source partition (hopping: the older ones may be closed there).
+ *   offset, [k: source key,] v: the decoded value}`. `s` lets stage 2 give the record exactly the
+ *   windows that were open in its source partition (hopping: the older ones may be closed there);
+ *   t, p, o and k are the record metadata expressions read (ROWTIME, ROWPARTITION, ROWOFFSET,
+ *   ROWKEY: src/window/metadata.ts), `k` present only when an expression reads ROWKEY.
  * - watermark: key = null, value = JSON `{"w": stream time, "p": source partition}` (first byte
  *   `{`), written by the stage-1 task of source partition p to every repartition partition after
  *   its data.
@@ -26,6 +28,8 @@ export interface DataRecord {
   sourceTime: number;
   partition: number;
   offset: number;
+  /** The source record's Kafka key; carried only by a codec made with `key: true` (undefined otherwise). */
+  key?: Buffer | null | undefined;
   value: Record<string, unknown>;
 }
 
@@ -48,7 +52,12 @@ export class RepartitionCodec {
    * projection: the stored columns, event time, dedup key). A projection Avro cannot express (a
    * kept field naming a type defined inside a dropped one) keeps the whole schema, as the decoder does.
    */
-  constructor(readerSchema: Record<string, unknown>, readonly fields: readonly string[]) {
+  constructor(
+    readerSchema: Record<string, unknown>,
+    readonly fields: readonly string[],
+    /** `key`: carry the source record's key (an expression reads ROWKEY). */
+    private readonly options: { key?: boolean } = {},
+  ) {
     this.type = avro.Type.forSchema({
       type: 'record',
       name: 'RepartitionData',
@@ -58,6 +67,7 @@ export class RepartitionCodec {
         { name: 's', type: 'long' },
         { name: 'p', type: 'int' },
         { name: 'o', type: 'long' },
+        ...(options.key ? [{ name: 'k', type: ['null', 'bytes'] }] : []),
         { name: 'v', type: projected(readerSchema, new Set(fields)) },
       ],
     } as Schema);
@@ -65,7 +75,7 @@ export class RepartitionCodec {
 
   /** The value of a data record; the caller sets key and partition. */
   encodeData(r: Omit<DataRecord, 'kind'>): Buffer {
-    const body = this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value });
+    const body = this.type.toBuffer({ t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, k: this.options.key ? (r.key ?? null) : undefined, v: r.value });
     const out = Buffer.allocUnsafe(body.length + 1);
     out[0] = DATA;
     body.copy(out, 1);
@@ -77,8 +87,8 @@ export class RepartitionCodec {
       try {
         const r = this.type.decode(value, 1);
         if (r.offset === value.length) {
-          const o = r.value as { t: number; s: number; p: number; o: number; v: Record<string, unknown> };
-          return { kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v };
+          const o = r.value as { t: number; s: number; p: number; o: number; k?: Buffer | null; v: Record<string, unknown> };
+          return { kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, key: o.k, value: o.v };
         }
       } catch {
         /* reported below */

@@ -11,7 +11,7 @@ import { fitRecord } from '../commit/chunks.js';
 import type { TaskTransaction } from '../commit/transaction.js';
 import type { ClosedWindows } from '../sink/types.js';
 import type { TaskTable } from '../window/duck-state.js';
-import type { TimeWindow } from '../window/kinds.js';
+import type { FileRef, OutputFile, TimeWindow } from '../window/kinds.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
 import { withDependency } from './outage.js';
@@ -24,32 +24,43 @@ export interface WindowTask {
   readonly txn: TaskTransaction;
   readonly table: TaskTable;
   readonly nextOffset: number;
-  readonly windows: { closable(): TimeWindow[]; closesAt(w: TimeWindow): number; markClosed(ws: readonly TimeWindow[]): void; lowWaterMark(nextOffset: number): number };
-  /** How many of `closable` (oldest first) one checkpoint can list. */
-  pendingThatFit(closable: readonly TimeWindow[]): number;
+  readonly windows: {
+    closable(): TimeWindow[];
+    closesAt(w: TimeWindow): number;
+    files(windows: readonly TimeWindow[], seq: number): OutputFile[];
+    markClosed(ws: readonly TimeWindow[]): void;
+    lowWaterMark(nextOffset: number): number;
+  };
+  /** How many of `files` (oldest first) one checkpoint can list. */
+  pendingThatFit(files: readonly FileRef[]): number;
   /**
    * The checkpoint of a commit that makes `pending` final, its files staged under `staging`. With
    * `holdBelow`, windows closing at that time are closable but not in this commit: the checkpoint's
    * time must stay below it, or a restart from it would judge their records late and lose them.
    */
-  checkpoint(pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number): string;
+  checkpoint(pending: readonly FileRef[], staging: string | undefined, holdBelow?: number): string;
 }
 
-export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask, deadLetters: Message[], lateRecords: Message[]): Promise<void> {
+/** `early`: records of the early topic (src/runtime/early.ts), sent in the first transaction with the side records. */
+export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask, deadLetters: Message[], lateRecords: Message[], early: Array<{ topic: string; messages: Message[] }> = []): Promise<void> {
   const { spec } = ctx.topology;
   let more = true;
   let first = true;
   while (more) {
-    // 5. close windows and aggregate them
-    const all = task.windows.closable();
-    const windows = all.slice(0, task.pendingThatFit(all));
-    more = all.length > windows.length;
+    // 5. close windows and aggregate them (a file per time window, one for a commit's sessions)
+    const all = task.windows.files(task.windows.closable(), task.nextOffset);
+    const files = all.slice(0, task.pendingThatFit(all));
+    const windows = files.flatMap((f) => f.windows);
+    more = all.length > files.length;
     const closed: ClosedWindows = {
       partition: task.partition,
       windows,
+      files,
       rows: windows.length > 0 ? await task.table.aggregate(windows) : [],
-      writeParquet: (w, file) => task.table.writeParquet(w, file),
+      writeParquet: (ws, file) => task.table.writeParquet(ws, file),
     };
+    // rows aggregate.having kept from every sink, counted once they are final
+    const rejected = windows.length > 0 ? task.table.rejectedByHaving : 0;
     // 6. stage files
     const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
     const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
@@ -61,8 +72,9 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     const discard = (e: unknown) => Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined))).then(() => Promise.reject(e));
     await task.txn.begin().catch(discard);
     await sendOutputs(ctx, task.txn, closed, first ? deadLetters : [], first ? lateRecords : []).catch(discard);
-    const next = all[windows.length]; // the oldest window left for the next transaction, if any
-    const checkpoint = task.checkpoint(windows, windows.length > 0 ? token : undefined, next && task.windows.closesAt(next));
+    if (first) for (const out of early) await task.txn.send(out.topic, out.messages).catch(discard);
+    const next = all[files.length]?.windows[0]; // the oldest window left for the next transaction, if any
+    const checkpoint = task.checkpoint(files, windows.length > 0 ? token : undefined, next && task.windows.closesAt(next));
     const offset = task.windows.lowWaterMark(task.nextOffset);
     await task.txn.commit({ groupId: spec.source.group, topic: task.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
     crashPoint('after-commit');
@@ -72,11 +84,12 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     // 8. after the commit: publish files, forget closed windows
     if (windows.length > 0) {
       for (const sink of ctx.sinks) {
-        if (sink.publish) await withDependency(ctx, 'storage', () => sink.publish!(task.partition, token, windows));
+        if (sink.publish) await withDependency(ctx, 'storage', () => sink.publish!(task.partition, token, files));
         crashPoint('mid-publish');
       }
       await task.table.drop(windows);
       for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
+      if (rejected > 0) ctx.metrics.havingRejected(rejected);
     }
     first = false;
   }

@@ -11,6 +11,7 @@ import type { KafkaLog } from './kafka-log.js';
 import type { DuckState } from '../window/duck-state.js';
 import type { RepartitionCodec } from '../repartition/codec.js';
 import type { StageMetrics } from '../telemetry/stage-metrics.js';
+import type { EarlyOutput } from './early.js';
 
 /** The link between the two stages of a topology whose source is not partitioned by the group key. */
 export interface Stages {
@@ -46,4 +47,6 @@ export interface ReplicaContext {
   signal: AbortSignal;
   /** Two stages (docs/keyed-windows.md); undefined: one stage per source partition. */
   stages?: Stages;
+  /** Early results (`emit.early`, src/runtime/early.ts); undefined when off. */
+  early?: EarlyOutput;
 }

@@ -87,7 +87,7 @@ export async function groupStatus(admin: Admin, topology: Topology): Promise<Gro
           committed,
           high: Number(high),
           lag,
-          checkpoint: cp ? { position: cp.position, streamTime, openWindows: closesAt === null ? [] : openWindowsAt(assigner, closesAt), pendingFiles: cp.pending.length, staging: cp.staging ?? null } : null,
+          checkpoint: cp ? { position: cp.position, streamTime, openWindows: closesAt === null || assigner.merging ? [] : openWindowsAt(assigner, closesAt), pendingFiles: cp.pending.length, staging: cp.staging ?? null } : null,
           restore: cp && committed !== null && cp.position > committed ? { from: committed, to: cp.position, offsets: cp.position - committed } : null,
           owner: owners.get(`${t}/${partition}`) ?? null,
         };

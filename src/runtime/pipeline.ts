@@ -2,7 +2,7 @@
  * One micro-batch of one task, top to bottom: follow a record from the Kafka fetch to the commit.
  *
  * The commit order (written once, here; docs/exactly-once.md):
- *   1. decode + validate; invalid → dead letters
+ *   1. decode + validate; invalid → dead letters; a null group key or `filter:` → dropped
  *   2. deduplicate in Redis (replay-safe: a record finds its own position and stays new)
  *   3. assign to windows, advancing stream time record by record; all windows closed → late
  *   4. append the rest to the task's open-window rows in DuckDB
@@ -19,14 +19,16 @@
  * whose source is not partitioned by the group key (stage1.ts, stage2.ts).
  */
 import type { KafkaMessage, Message } from 'kafkajs';
-import { encodeCheckpoint, MAX_PENDING_WINDOWS } from '../commit/checkpoint.js';
+import { encodeCheckpoint, MAX_PENDING_WINDOWS, pendingFile } from '../commit/checkpoint.js';
 import { lateRecord } from '../sink/headers.js';
-import type { TimeWindow } from '../window/kinds.js';
+import { groupKey } from '../sink/topic.js';
+import type { FileRef, TimeWindow } from '../window/kinds.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
+import { EarlyTicks } from './early.js';
 import { crashPoint } from './faults.js';
-import { ingest } from './ingest.js';
+import { countOutcomes, ingest } from './ingest.js';
 import type { Task } from '../tasks/task.js';
 
 export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMessage[]): Promise<void> {
@@ -39,13 +41,18 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   const restoring = (offset: number) => offset < task.restoreUntil;
 
   // 1. decode + validate, 2. deduplicate (ingest.ts, shared with stage 1 of two)
-  const { deadLetters, valid, fresh } = await ingest(ctx, task, messages, restoring);
+  const ingested = await ingest(ctx, task, messages, restoring);
+  const { deadLetters, fresh } = ingested;
 
   // 3. windows, stream time advanced record by record in offset order
   const lateRecords: Message[] = [];
   const rows: Array<{ offset: number; ts: number; window: TimeWindow; value: Record<string, unknown> }> = [];
+  const early = new EarlyTicks(ctx.early);
+  const keyOf = task.windows.merging ? (v: Record<string, unknown>) => groupKey(v, spec.aggregate.group_by) ?? '' : () => '';
   for (const d of fresh) {
-    const r = task.windows.observe(d.offset, d.eventTime);
+    const before = task.windows.streamTime;
+    const r = task.windows.observe(d.offset, d.eventTime, keyOf(d.value));
+    early.note(d.offset, before, task.windows.streamTime, restoring(d.offset));
     if (r.late) {
       if (!restoring(d.offset)) lateRecords.push(lateRecord(src, d.m, { lateByMs: r.lateByMs, window: r.window, eventTime: d.eventTime }));
       continue;
@@ -60,24 +67,21 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   // the restore range is a prefix of the partition: most batches hold none of it
   const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = lastOffset + 1;
+  // the restore is complete: forget what it rebuilt of windows emitted before the restart (sessions)
+  if (task.nextOffset >= task.restoreUntil) await task.table.drop(task.windows.settle());
   // nothing new, and nothing left to emit: the last checkpoint already covers these records (a
   // restore from a checkpoint held below some closable windows ends with those windows to emit)
   if (restored === messages.length && task.windows.closable().length === 0) {
     task.noteProgress(ctx, restored);
     return;
   }
-  await commitClosedWindows(ctx, windowTask(src.topic, task), deadLetters, lateRecords);
+  const earlyRows = await early.messages(task.table, (w) => task.windows.closesAt(w));
+  await commitClosedWindows(ctx, windowTask(src.topic, task), deadLetters, lateRecords, earlyRows);
   task.noteProgress(ctx, restored);
 
   // replayed records were counted when they were first processed
   const p = task.partition;
-  const decoded = restored > 0 ? valid.filter((d) => !restoring(d.offset)).length : valid.length;
-  const admitted = restored > 0 ? fresh.filter((d) => !restoring(d.offset)).length : fresh.length;
-  ctx.metrics.records(p, 'decoded', decoded);
-  ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
-  ctx.metrics.records(p, 'duplicate', decoded - admitted);
-  ctx.metrics.records(p, 'late', lateRecords.length);
-  ctx.metrics.records(p, 'aggregated', admitted - lateRecords.length);
+  countOutcomes(ctx, p, ingested, lateRecords.length, restoring);
   if (task.windows.streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, task.windows.streamTime);
 }
 
@@ -93,7 +97,9 @@ function windowTask(topic: string, task: Task): WindowTask {
     },
     windows: task.windows,
     pendingThatFit: () => MAX_PENDING_WINDOWS,
-    checkpoint: (pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number) =>
-      encodeCheckpoint({ position: task.nextOffset, streamTime: heldBelow(task.windows.streamTime, holdBelow), pending: pending.map((w) => [w.start, w.end]), staging }),
+    checkpoint: (pending: readonly FileRef[], staging: string | undefined, holdBelow?: number) => {
+      const streamTime = heldBelow(task.windows.streamTime, holdBelow);
+      return encodeCheckpoint({ position: task.nextOffset, streamTime, lowTime: Math.min(task.windows.lowTime(), streamTime), pending: pending.map(pendingFile), staging });
+    },
   };
 }

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import avro from 'avsc';
 import { logLevel, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
@@ -20,6 +21,7 @@ import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
 import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
+import { METADATA_NAMES, metadataIn } from '../window/metadata.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../sink/output-schema.js';
 import { RepartitionCodec } from '../repartition/codec.js';
@@ -27,6 +29,7 @@ import { PURGE_INTERVAL_MS } from '../repartition/purge.js';
 import { groupKeyPartitioner, REPARTITION_TOPIC_CONFIG, repartitionTopic } from '../repartition/topic.js';
 import type { Column } from '../window/columns.js';
 import type { ReplicaContext, Stages } from './context.js';
+import { earlyOutput, earlyTopic } from './early.js';
 import { KafkaLog } from './kafka-log.js';
 import { withDependency } from './outage.js';
 import { kafkaStep, registryStep, type StartupWait } from './startup.js';
@@ -145,7 +148,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     await probe.close();
 
     const repartition = repartitionTopic(spec);
-    const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : [])];
+    const early = earlyTopic(spec);
+    const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : []), ...(early ? [early] : [])];
     const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions, repartition ? { [repartition]: { ...REPARTITION_TOPIC_CONFIG } } : {}));
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
@@ -153,6 +157,10 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
     if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name), opts.repartitionPurgeMs ?? PURGE_INTERVAL_MS));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
+    if (early) {
+      const partitions = await kafkaStep(wait, () => partitionCount(admin, early));
+      ctx.early = await registryStep(wait, () => earlyOutput(spec, schemas, topology.outputSchema ?? derivedOutputSchema, partitions, (s) => avro.Type.forSchema(s as avro.Schema)));
+    }
 
     const consumer = kafka.consumer({
       groupId: spec.source.group,
@@ -195,6 +203,9 @@ async function stagesOf(admin: Admin, topology: Topology, topic: string, sourceP
   // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
   const { event_time } = topology.spec.source;
   const dedup = topology.spec.dedup?.key ?? [];
-  const fields = [...new Set([...stored.map((c) => c.name), event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
-  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics, purgeIntervalMs };
+  // record metadata travels in the codec's own fields (the key only when an expression reads it)
+  const values = stored.map((c) => c.name).filter((n) => !(METADATA_NAMES as readonly string[]).includes(n));
+  const fields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
+  const codec = new RepartitionCodec(topology.valueSchema, fields, { key: metadataIn(stored).includes('ROWKEY') });
+  return { topic, sourcePartitions, partitions, codec, partitionOf: groupKeyPartitioner(topic, partitions), metrics, purgeIntervalMs };
 }

@@ -4,7 +4,7 @@
  * partition, exactly as a single stage decides it; windows are computed by stage 2 per group key.
  *
  * The commit order (written once, here):
- *   1. decode + validate; invalid → dead letters                      (ingest.ts, as pipeline.ts)
+ *   1. decode + validate; invalid → dead letters; null key, filter    (ingest.ts, as pipeline.ts)
  *   2. deduplicate in Redis (replay-safe)                              (ingest.ts, as pipeline.ts)
  *   3. advance stream time record by record; all windows closed → late; the others become
  *      repartition records keyed by the group key, carrying the stream time they were judged at
@@ -24,7 +24,7 @@ import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { sendSideRecords } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
-import { ingest } from './ingest.js';
+import { countOutcomes, ingest } from './ingest.js';
 import type { Stage1Task } from '../tasks/stage1-task.js';
 
 const never = () => false;
@@ -38,7 +38,8 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   if (messages.length === 0) return;
 
   // 1. decode + validate, 2. deduplicate
-  const { deadLetters, valid, fresh } = await ingest(ctx, task, messages, never);
+  const ingested = await ingest(ctx, task, messages, never);
+  const { deadLetters, fresh } = ingested;
 
   // 3. stream time and lateness per record; on-time records re-keyed by the group key
   const lateRecords: Message[] = [];
@@ -50,7 +51,7 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
       continue;
     }
     const key = groupKey(d.value, spec.aggregate.group_by);
-    const value = stages.codec.encodeData({ eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, value: d.value });
+    const value = stages.codec.encodeData({ eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, key: d.m.key, value: d.value });
     repartitioned.push({ key, value, partition: stages.partitionOf(key) });
   }
   const streamTime = task.time.streamTime;
@@ -64,11 +65,7 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   await commitStage1(ctx, task);
 
   const p = task.partition;
-  ctx.metrics.records(p, 'decoded', valid.length);
-  ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
-  ctx.metrics.records(p, 'duplicate', valid.length - fresh.length);
-  ctx.metrics.records(p, 'late', lateRecords.length);
-  ctx.metrics.records(p, 'aggregated', repartitioned.length);
+  countOutcomes(ctx, p, ingested, lateRecords.length, never);
   stages.metrics.repartitioned(1, 'data', repartitioned.length);
   stages.metrics.repartitioned(1, 'watermark', watermarks.length);
   if (streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, streamTime);

@@ -22,12 +22,14 @@
  * from the checkpoint. Records below task.restoreUntil rebuild state only.
  */
 import type { KafkaMessage } from 'kafkajs';
-import { encodeCheckpoint, pendingThatFit } from '../commit/checkpoint.js';
+import { encodeCheckpoint, pendingFile, pendingThatFit } from '../commit/checkpoint.js';
 import type { StateRow } from '../window/duck-state.js';
-import type { TimeWindow } from '../window/kinds.js';
+import type { FileRef } from '../window/kinds.js';
+import { attachMetadata } from '../window/metadata.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
+import { EarlyTicks } from './early.js';
 import { crashPoint } from './faults.js';
 import type { Stage2Task } from '../tasks/stage2-task.js';
 
@@ -39,16 +41,21 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   const { watermarks } = task.windows;
 
   const rows: StateRow[] = [];
+  const early = new EarlyTicks(ctx.early);
   let data = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
     const r = codec.decode(m.value); // 1
     if (r.kind === 'watermark') {
+      const before = watermarks.minimum;
       watermarks.observe(r.partition, r.streamTime); // 2
+      early.note(offset, before, watermarks.minimum, restoring(offset));
       continue;
     }
     data++;
-    const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime); // 3
+    // the source record's metadata, as stage 1 read it (the codec carries partition, offset, key)
+    if (task.metadata.length > 0) attachMetadata(r.value, { eventTime: r.eventTime, partition: r.partition, offset: r.offset, key: r.key }, task.metadata);
+    const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime, m.key === null ? '' : m.key.toString()); // 3
     if (closed.length > 0 && !restoring(offset)) {
       // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
       // window its later record was still on time for; the record cannot count any more
@@ -63,8 +70,12 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
 
   const restored = restoring(Number(messages[0]!.offset)) ? messages.filter((m) => restoring(Number(m.offset))).length : 0;
   task.nextOffset = Number(messages[messages.length - 1]!.offset) + 1;
+  // the restore is complete: forget what it rebuilt of windows emitted before the restart (sessions)
+  if (task.nextOffset >= task.restoreUntil) await task.table.drop(task.windows.settle());
   // 5–8; a replay alone commits nothing, unless it ends with windows to emit (a held checkpoint, commit-windows.ts)
-  if (restored < messages.length || task.windows.closable().length > 0) await commitClosedWindows(ctx, windowTask(task), [], []);
+  if (restored < messages.length || task.windows.closable().length > 0) {
+    await commitClosedWindows(ctx, windowTask(task), [], [], await early.messages(task.table, (w) => task.windows.closesAt(w)));
+  }
   task.purge.afterCommit(task.txn.committedOffset); // 9. now and then: delete what is committed from the repartition partition
   task.noteProgress(restored);
 
@@ -90,10 +101,10 @@ export function reportStage2(ctx: ReplicaContext, task: Stage2Task, highWatermar
 
 /** Steps 5–8 see a stage-2 task through this view: its checkpoint carries the source watermarks. */
 function windowTask(task: Stage2Task): WindowTask {
-  const checkpointOf = (pending: readonly TimeWindow[], staging: string | undefined, holdBelow?: number) => ({
+  const checkpointOf = (pending: readonly FileRef[], staging: string | undefined, holdBelow?: number) => ({
     position: task.nextOffset,
     streamTime: heldBelow(task.windows.watermarks.minimum, holdBelow), // informative: the watermarks are what a restart restores
-    pending: pending.map((w): [number, number] => [w.start, w.end]),
+    pending: pending.map(pendingFile),
     staging,
     // held below the windows left for the next transaction (commit-windows.ts); the replay raises them again
     watermarks: task.windows.watermarks.snapshot().map((t) => (t === null ? null : heldBelow(t, holdBelow))),

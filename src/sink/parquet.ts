@@ -12,16 +12,19 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
-import type { TimeWindow } from '../window/kinds.js';
+import type { FileRef } from '../window/kinds.js';
 import type { ObjectStorage } from './storage/types.js';
 import type { ClosedWindows, Sink } from './types.js';
 
 const compact = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace('.', '');
 
-/** Deterministic key of a window's file, relative to the sink root. */
-export function parquetPath(w: TimeWindow, partition: number): string {
-  const day = new Date(w.start).toISOString().slice(0, 10);
-  return `window_date=${day}/${compact(w.start)}_${compact(w.end)}_p${partition}.parquet`;
+/**
+ * Deterministic key of a file, relative to the sink root: a time window's bounds, or for the
+ * sessions one commit closed their smallest start, largest end and the commit's position (`_o`).
+ */
+export function parquetPath(f: FileRef, partition: number): string {
+  const day = new Date(f.start).toISOString().slice(0, 10);
+  return `window_date=${day}/${compact(f.start)}_${compact(f.end)}_p${partition}${f.seq === undefined ? '' : `_o${f.seq}`}.parquet`;
 }
 
 const flat = (rel: string): string => rel.replace(/\//g, '__');
@@ -40,8 +43,8 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
   const spool = (token: string) => join(storage.spool, token);
   const inSpool = storage.backend === 'local'; // the local folder's spool is its staging: nothing to upload or remove
 
-  async function publish(partition: number, token: string, windows: TimeWindow[]): Promise<void> {
-    for (const w of windows) {
+  async function publish(partition: number, token: string, files: readonly FileRef[]): Promise<void> {
+    for (const w of files) {
       const rel = parquetPath(w, partition);
       // the data before its manifest entry: an entry always names a file that exists
       await storage.copyOnce(stagingKey(token, flat(rel)), rel);
@@ -54,11 +57,12 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
     const dir = spool(token);
     await mkdir(dir, { recursive: true });
     try {
-      for (const w of closed.windows) {
-        const rel = parquetPath(w, closed.partition);
+      for (const f of closed.files) {
+        const rel = parquetPath(f, closed.partition);
         const file = join(dir, flat(rel));
-        const rows = await closed.writeParquet(w, file);
-        const entry = { file: rel, topology: opts.topology, partition: closed.partition, window_start: w.start, window_end: w.end, rows, sha256: await sha256(file) };
+        const rows = await closed.writeParquet(f.windows, file);
+        const sessions = f.seq === undefined ? {} : { sessions: f.windows.length };
+        const entry = { file: rel, topology: opts.topology, partition: closed.partition, window_start: f.start, window_end: f.end, ...sessions, rows, sha256: await sha256(file) };
         await writeFile(`${file}.json`, JSON.stringify(entry) + '\n');
         await storage.put(stagingKey(token, flat(rel)), file);
         await storage.put(stagingKey(token, `${flat(rel)}.json`), `${file}.json`);
@@ -68,8 +72,8 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
     }
   }
 
-  async function recover(partition: number, token: string | undefined, windows: TimeWindow[]): Promise<void> {
-    if (token && windows.length > 0) await publish(partition, token, windows);
+  async function recover(partition: number, token: string | undefined, files: readonly FileRef[]): Promise<void> {
+    if (token && files.length > 0) await publish(partition, token, files);
     // Staging of a transaction older than twice the transaction timeout can never commit: remove
     // it. Younger tokens may belong to the partition's current owner (we may be a zombie).
     const newest = new Map<string, number>();

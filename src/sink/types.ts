@@ -5,15 +5,17 @@
  */
 import type { Message } from 'kafkajs';
 import type { WindowSink } from '../telemetry/metrics.js';
-import type { TimeWindow } from '../window/kinds.js';
+import type { FileRef, OutputFile, TimeWindow } from '../window/kinds.js';
 
 export interface ClosedWindows {
   partition: number;
   windows: TimeWindow[];
+  /** Their Parquet files: one per time window, one for all the sessions of a commit (kinds.ts). */
+  files: OutputFile[];
   /** Aggregate rows of those windows, ordered by window_start then group_by. */
   rows: Array<Record<string, unknown>>;
-  /** Writes the rows of one window as Parquet to `file`; returns the row count. */
-  writeParquet(window: TimeWindow, file: string): Promise<number>;
+  /** Writes the rows of one file's windows as Parquet to `file`; returns the row count. */
+  writeParquet(windows: readonly TimeWindow[], file: string): Promise<number>;
 }
 
 export interface Sink {
@@ -25,8 +27,8 @@ export interface Sink {
   /** Step 7 failed before its commit was attempted: remove what `stage` made under `token`. */
   discard?(token: string): Promise<void>;
   /** Step 8: make staged outputs visible; idempotent. */
-  publish?(partition: number, token: string, windows: TimeWindow[]): Promise<void>;
+  publish?(partition: number, token: string, files: readonly FileRef[]): Promise<void>;
   /** On assignment: roll forward the last checkpoint's pending outputs, remove dead staging. */
-  recover?(partition: number, token: string | undefined, windows: TimeWindow[]): Promise<void>;
+  recover?(partition: number, token: string | undefined, files: readonly FileRef[]): Promise<void>;
   close?(): Promise<void>;
 }

@@ -8,12 +8,13 @@
  *   4. replay [committed offset, checkpoint position) in restore mode (see pipeline.ts).
  */
 import type { Logger } from 'pino';
-import { fetchCommitted, type Checkpoint } from '../commit/checkpoint.js';
+import { fetchCommitted, fileRef, type Checkpoint } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
 import { RecordDecoder } from '../serde/decoder.js';
-import type { TimeWindow } from '../window/kinds.js';
 import { TaskWindows } from '../window/task-windows.js';
 import type { TaskTable } from '../window/duck-state.js';
+import { metadataIn, type MetadataName } from '../window/metadata.js';
+import type { RecordFilter } from '../window/record-filter.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { withDependency } from '../runtime/outage.js';
 
@@ -36,6 +37,10 @@ export class Task {
     readonly table: TaskTable,
     readonly windows: TaskWindows,
     readonly decoder: RecordDecoder,
+    /** `filter:`, on a DuckDB connection of its own; undefined without one. */
+    readonly filter: RecordFilter | undefined,
+    /** Record metadata the metrics or the filter read, set on each value (ingest.ts). */
+    readonly metadata: readonly MetadataName[],
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -51,7 +56,7 @@ export class Task {
     try {
       await txn.fence(); // 1
       const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
-      const pending = (checkpoint?.pending ?? []).map(([start, end]): TimeWindow => ({ start, end }));
+      const pending = (checkpoint?.pending ?? []).map(fileRef);
       for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
       if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
         // the marker lives beside the dedup keys: gone means Redis lost them (restart without persistence, failover)
@@ -60,18 +65,20 @@ export class Task {
       }
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();
-      const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime });
+      const filter = spec.filter === undefined ? undefined : await ctx.duck.filter(partition, ctx.columns, spec.filter);
+      const read = [...table.stored, ...(filter?.stored ?? [])];
+      const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime, lowTime: checkpoint?.lowTime });
       const decoder = new RecordDecoder({
         source: ctx.schemas,
         readerSchema: ctx.topology.valueSchema,
         eventTimeField: spec.source.event_time,
         dedupKey: spec.dedup?.key,
-        fields: table.stored.map((c) => c.name),
+        fields: read.map((c) => c.name),
         maxFutureSkewMs: spec.source.max_future_skew === 'off' ? undefined : spec.source.max_future_skew,
         groupBy: spec.aggregate.group_by,
         maxKeyBytes: spec.aggregate.max_key_bytes,
       });
-      const task = new Task(partition, log, txn, table, windows, decoder, offset, checkpoint);
+      const task = new Task(partition, log, txn, table, windows, decoder, filter, metadataIn(read), offset, checkpoint);
       log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');
       return task;
     } catch (e) {
@@ -98,5 +105,6 @@ export class Task {
   async close(): Promise<void> {
     await this.txn.close();
     await this.table.close().catch(() => undefined);
+    await this.filter?.close().catch(() => undefined);
   }
 }

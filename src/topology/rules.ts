@@ -5,6 +5,7 @@
  */
 import { parseS3Url } from '../sink/storage/s3-settings.js';
 import { fieldType, namedTypes, type FieldType } from '../window/columns.js';
+import { reservedName } from '../window/metadata.js';
 import { WINDOW_COLUMNS, type AggregateSpec } from '../window/sql.js';
 import { formatDuration } from './duration.js';
 import type { Path } from './positions.js';
@@ -21,8 +22,6 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const w = spec.window;
   if (w.type === 'session') {
-    // the format is settled; the runtime's merging of sessions is not built yet (src/window/kinds.ts)
-    problems.push({ path: ['window', 'type'], message: 'session windows are not supported by this version of sluice yet; use tumbling or hopping' });
     if (w.gap <= 0) problems.push({ path: ['window', 'gap'], message: 'must be greater than 0' });
   } else {
     if (w.size <= 0) problems.push({ path: ['window', 'size'], message: 'must be greater than 0' });
@@ -51,6 +50,19 @@ export function durationRules(spec: TopologySpec): RuleProblem[] {
     } else if (spec.source.idle_timeout <= 0) {
       problems.push({ path: ['source', 'idle_timeout'], message: 'must be greater than 0 (leave it out to turn it off)' });
     }
+  }
+  if (spec.emit?.early !== undefined && spec.emit.early <= 0) {
+    problems.push({ path: ['emit', 'early'], message: 'must be greater than 0 (leave it out to turn early results off)' });
+  }
+  if (spec.emit?.early !== undefined && (spec.aggregate.group_by.includes('revision') || 'revision' in spec.aggregate.metrics)) {
+    problems.push({ path: ['emit', 'early'], message: 'early rows add a column named revision: rename the group_by field or metric called revision' });
+  }
+  // early rows read open windows by their bounds; a session's rows are kept under merge slots (docs/windows.md)
+  if (spec.emit?.early !== undefined && spec.window.type === 'session') {
+    problems.push({ path: ['emit', 'early'], message: 'early results are not supported for session windows yet: remove emit.early or use a tumbling or hopping window' });
+  }
+  if (spec.emit?.early_topic !== undefined && spec.emit.early === undefined) {
+    problems.push({ path: ['emit', 'early_topic'], message: 'names the topic of early results: set emit.early too, or remove it' });
   }
   if (spec.transaction_timeout <= spec.batch.max_wait) {
     problems.push({ path: ['transaction_timeout'], message: `must be longer than batch.max_wait (${formatDuration(spec.batch.max_wait)}), or every transaction times out` });
@@ -103,13 +115,15 @@ export function fieldRules(spec: TopologySpec, readerSchema: Record<string, unkn
 /**
  * Names the result rows and the state table need: group_by fields exist, once, and leave the window
  * columns alone; metric names clash with nothing; no field takes the "__" prefix of sluice's own
- * state columns. The one copy of these rules: validation (fieldRules) and the runtime
+ * state columns, nor the name of a metadata column or a window bound that expressions use. The one copy of these rules: validation (fieldRules) and the runtime
  * (TaskTable.create) both apply it.
  */
 export function nameRules(fields: readonly string[], aggregate: AggregateSpec): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const f of fields) {
     if (f.startsWith('__')) problems.push({ path: ['source', 'value', 'schema'], message: `field "${f}" starts with "__", which sluice reserves for its own columns; rename the field` });
+    const reserved = reservedName(f);
+    if (reserved) problems.push({ path: ['source', 'value', 'schema'], message: `field "${f}" has the name expressions use for ${describeReserved(reserved)} (SQL names ignore case); rename the field` });
   }
   const known = new Set(fields);
   const seen = new Set<string>();
@@ -132,6 +146,7 @@ export function outputNames(spec: TopologySpec): string[] {
   return [...spec.aggregate.group_by, ...WINDOW_COLUMNS, ...Object.keys(spec.aggregate.metrics)];
 }
 
+const describeReserved = (name: string): string => (isWindowColumn(name) ? `the window bound ${name}` : `the record metadata ${name}`);
 const isWindowColumn = (name: string): boolean => (WINDOW_COLUMNS as readonly string[]).includes(name);
 const noField = (name: string, fields: readonly string[]): string => `no field "${name}" in the reader schema (fields: ${fields.join(', ')})`;
 const isEventTime = (t: FieldType): boolean =>

@@ -84,7 +84,12 @@ const Aggregate = z.strictObject({
   metrics: z
     .record(FieldName, z.string().min(1))
     .refine((m) => Object.keys(m).length > 0, 'at least one metric is needed')
-    .describe('name: DuckDB aggregate expression over the value fields'),
+    .describe('name: DuckDB aggregate expression over the value fields, the record metadata (ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY) and window_start/window_end'),
+  having: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('DuckDB boolean expression over the result columns (group_by fields, window_start, window_end in epoch ms, metric names); rows it does not accept are sent to no sink'),
   max_key_bytes: z
     .number()
     .int()
@@ -112,6 +117,13 @@ const Sinks = z
   })
   .refine((s) => s.topic !== undefined || s.parquet !== undefined, 'at least one sink (topic or parquet) is needed');
 
+const Emit = z.strictObject({
+  early: Duration.optional().describe(
+    'Off by default. Early results: the current values of open windows, at most once per this interval of stream time per window, to the early topic with a revision number; the final rows are unchanged (docs/semantics.md)',
+  ),
+  early_topic: TopicName.optional().describe('Topic of the early rows (default: <sinks.topic.name>_early, else <name>_early); Avro, the output schema plus `revision`'),
+});
+
 const Batch = z.strictObject({
   max_records: z.number().int().positive().default(5000),
   max_wait: Duration.default(500),
@@ -121,9 +133,17 @@ export const TopologySchema = z.strictObject({
   name: Name.describe('Unique per pipeline: prefixes the group, transactional ids and Redis keys'),
   source: Source,
   dedup: Dedup.optional(),
+  filter: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'DuckDB boolean expression over the value fields and the record metadata (ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY); a record it does not accept is dropped before dedup and windows: it does not count and does not advance stream time',
+    ),
   window: Window,
   aggregate: Aggregate,
   sinks: Sinks,
+  emit: Emit.optional(),
   dead_letter: TopicName.optional().describe('Dead-letter topic (default: <source.topic>_dlq)'),
   late: TopicName.optional().describe('Late-records topic (default: <source.topic>_late)'),
   batch: Batch.default({ max_records: 5000, max_wait: 500 }),

@@ -7,9 +7,12 @@ import { SluiceError } from '../errors.js';
 import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
+import { filterTable } from './filter-sql.js';
 import { describe, prepareAggregate } from './prepare.js';
+import { RecordFilter } from './record-filter.js';
 import type { ResultColumn } from './result-types.js';
 import { openSandboxed, type DuckOptions } from './sandbox.js';
+import * as sessionSql from './session-sql.js';
 import * as sql from './sql.js';
 
 export type { DuckOptions, StateRow };
@@ -18,10 +21,12 @@ export type { DuckOptions, StateRow };
 const CHUNK_ROWS = 2048;
 /** Per-connection temporary table with the results of the windows being closed. */
 const CLOSED = 'closed_windows';
-const windowKey = (w: TimeWindow) => `${w.start}:${w.end}`;
+const windowKey = (w: TimeWindow) => (w.slots ? `s${w.slots[0]}` : `${w.start}:${w.end}`);
+/** Sessions (kinds.ts, merging) carry the slots their rows are stored under. */
+const areSessions = (ws: readonly TimeWindow[]): boolean => ws[0]?.slots !== undefined;
 
 export class DuckState {
-  private readonly tasks = new Set<TaskTable>();
+  private readonly tasks = new Set<TaskTable | RecordFilter>();
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
@@ -42,6 +47,14 @@ export class DuckState {
     return t;
   }
 
+  /** A task's record filter (`filter:`), on a connection of its own. */
+  async filter(partition: number, columns: readonly Column[], filter: string): Promise<RecordFilter> {
+    const f = await RecordFilter.create(await this.instance.connect(), filterTable(partition), columns, filter);
+    this.tasks.add(f);
+    f.onClose = () => this.tasks.delete(f);
+    return f;
+  }
+
   async close(): Promise<void> {
     for (const t of [...this.tasks]) await t.close();
     this.instance.closeSync();
@@ -55,6 +68,10 @@ export class TaskTable {
   private closed = false;
   /** Windows whose results the temporary table CLOSED holds. */
   private aggregated = new Set<string>();
+  /** Rows `aggregate.having` rejected in the last aggregate(). */
+  rejectedByHaving = 0;
+  /** The sessions whose slots the slots table holds (session-sql.ts). */
+  private slotsOf: readonly TimeWindow[] | undefined;
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -104,14 +121,33 @@ export class TaskTable {
    */
   async aggregate(windows: readonly TimeWindow[]): Promise<Array<Record<string, unknown>>> {
     if (windows.length === 0) return [];
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(windows)}`);
+    const [selected, from] = areSessions(windows) ? (await this.loadSlots(windows), ['all', sessionSql.CLOSING_VIEW] as const) : [windows, this.table];
+    if (this.spec.having === undefined) await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(selected, from)}`);
+    else this.rejectedByHaving = await this.aggregateWithHaving(selected, from);
     this.aggregated = new Set(windows.map(windowKey));
     return readRowObjects(await this.conn.run(`SELECT * FROM ${CLOSED}`));
   }
 
-  /** One window's results as a Parquet file (from the last aggregate() when it covered the window); returns the row count. */
-  async writeParquet(window: TimeWindow, file: string): Promise<number> {
-    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(this.parquetQuery(window), file));
+  /**
+   * Early results (src/runtime/early.ts): the current values of the windows `keep` accepts, over
+   * the rows appended before `offset`, as aggregate() would give them. Leaves aggregate()'s results alone.
+   */
+  async aggregateBefore(offset: number, keep: (w: TimeWindow) => boolean): Promise<Array<Record<string, unknown>>> {
+    if (!Number.isSafeInteger(offset)) throw new SluiceError('INTERNAL', `expected an integer offset, got ${offset}`);
+    const view = sql.quoteIdent(`${this.table}_early`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW ${view} AS SELECT * FROM ${sql.quoteIdent(this.table)} WHERE __offset < ${offset}`);
+    const bounds = await this.conn.runAndReadAll(`SELECT DISTINCT __wstart, __wend FROM ${view}`);
+    const windows = bounds.getRows().map(([s, e]) => ({ start: Number(s), end: Number(e) })).filter(keep);
+    if (windows.length === 0) return [];
+    return readRowObjects(await this.conn.run(sql.aggregateSql(`${this.table}_early`, this.spec, windows, this.metricTypes)));
+  }
+
+  /**
+   * The results of one file's windows as Parquet (from the last aggregate() when it covered them):
+   * a time window, or every session of a close (kinds.ts, files); returns the row count.
+   */
+  async writeParquet(windows: readonly TimeWindow[], file: string): Promise<number> {
+    const reader = await this.conn.runAndReadAll(sql.copyParquetSql(this.parquetQuery(windows), file));
     return Number(reader.getRows()[0]?.[0] ?? 0);
   }
 
@@ -121,12 +157,17 @@ export class TaskTable {
    */
   async dryRun(file: string): Promise<void> {
     const window = { start: 0, end: 1 };
+    await this.aggregate([{ ...window, key: '', slots: [0] }]); // the close of sessions (session-sql.ts)
     await this.aggregate([window]);
-    (await this.conn.prepare(sql.copyParquetSql(this.parquetQuery(window), file))).destroySync();
+    (await this.conn.prepare(sql.copyParquetSql(this.parquetQuery([window]), file))).destroySync();
   }
 
+  /** Deletes the rows of closed windows (a session's: those of all its slots). */
   async drop(windows: readonly TimeWindow[]): Promise<void> {
-    if (windows.length > 0) await this.conn.run(sql.deleteWindowsSql(this.table, windows));
+    if (windows.length === 0) return;
+    if (!areSessions(windows)) return void (await this.conn.run(sql.deleteWindowsSql(this.table, windows)));
+    if (this.slotsOf !== windows) await this.loadSlots(windows);
+    await this.conn.run(sessionSql.deleteSlotsSql(this.table));
   }
 
   /** Forgets the rows of an aborted batch: every row from `offset` (its first record) on. */
@@ -159,20 +200,55 @@ export class TaskTable {
     this.appender?.closeSync();
     try {
       await this.conn.run(`DROP TABLE IF EXISTS ${sql.quoteIdent(this.table)}`);
+      await this.conn.run(`DROP TABLE IF EXISTS ${sql.quoteIdent(sessionSql.slotsTable(this.table))}`);
     } finally {
       this.conn.closeSync();
       this.onClose();
     }
   }
 
-  private parquetQuery(window: TimeWindow): string {
-    return this.aggregated.has(windowKey(window))
-      ? `SELECT * FROM ${CLOSED} WHERE window_start = ${window.start} AND window_end = ${window.end} ORDER BY ${sql.resultOrder(this.spec)}`
-      : this.aggregateSql([window]);
+  private parquetQuery(windows: readonly TimeWindow[]): string {
+    const order = sql.resultOrder(this.spec);
+    if (!windows.every((w) => this.aggregated.has(windowKey(w)))) return this.aggregateSql(windows);
+    if (windows.length === this.aggregated.size) return `SELECT * FROM ${CLOSED} ORDER BY ${order}`;
+    const w = windows[0]!; // a time window's own file
+    return `SELECT * FROM ${CLOSED} WHERE window_start = ${w.start} AND window_end = ${w.end} ORDER BY ${order}`;
   }
 
-  private aggregateSql(windows: readonly TimeWindow[]): string {
-    return sql.aggregateSql(this.table, this.spec, windows, this.metricTypes);
+  /** CLOSED gets the rows `having` accepts, as aggregateSql would select them; returns how many it rejected. */
+  private async aggregateWithHaving(windows: readonly TimeWindow[] | 'all', from: string): Promise<number> {
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${sql.verdictSql(from, this.spec, windows, this.metricTypes)}`);
+    const deleted = await this.conn.runAndReadAll(`DELETE FROM ${CLOSED} WHERE NOT ${sql.HAVING_VERDICT}`);
+    await this.conn.run(`ALTER TABLE ${CLOSED} DROP COLUMN ${sql.HAVING_VERDICT}`);
+    return Number(deleted.getRows()[0]?.[0] ?? 0);
+  }
+
+  private aggregateSql(windows: readonly TimeWindow[] | 'all', from = this.table): string {
+    return sql.aggregateSql(from, this.spec, windows, this.metricTypes);
+  }
+
+  /** Fills the slots table with `slot → bounds` of the given sessions, and the view over it (session-sql.ts). */
+  private async loadSlots(sessions: readonly TimeWindow[]): Promise<void> {
+    const slots = sessionSql.slotsTable(this.table);
+    await this.conn.run(sessionSql.createSlotsSql(this.table));
+    const ap = await this.conn.createAppender(slots);
+    try {
+      for (const w of sessions) {
+        const start = BigInt(w.start);
+        const end = BigInt(w.end);
+        for (const slot of w.slots!) {
+          ap.appendBigInt(BigInt(slot));
+          ap.appendBigInt(start);
+          ap.appendBigInt(end);
+          ap.endRow();
+        }
+      }
+      ap.flushSync();
+    } finally {
+      ap.closeSync();
+    }
+    await this.conn.run(sessionSql.closingViewSql(this.table));
+    this.slotsOf = sessions;
   }
 
   private open(): DuckDBAppender {

@@ -1,8 +1,7 @@
 /**
- * The open windows of one task and the smallest offset each holds: what the committed offset (the
- * low-water mark) is made of. Shared by the single-stage task (task-windows.ts, closed by its own
- * stream time) and stage 2 (watermark-windows.ts, closed by the minimum over source partitions).
- * Keyed by window start: unique among a task's open windows for every kind (sessions never overlap).
+ * The open time windows of one task and the smallest offset each holds: what the committed offset
+ * (the low-water mark) is made of. TimeBook's store (window-book.ts), for the single-stage task and
+ * stage 2 alike. Keyed by window start: unique among a task's open time windows.
  */
 import type { TimeWindow } from './kinds.js';
 

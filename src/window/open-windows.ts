@@ -2,6 +2,7 @@
  * The windows still open at a stream time: those that have started and not closed
  * (`start <= streamTime < closesAt`). `sluice status` derives them from a checkpoint's stream
  * time alone; whether a record fell into each is known only to the task that replays them.
+ * Time windows only: sessions depend on the records (the status shows none for them).
  */
 import type { WindowAssigner, TimeWindow } from './kinds.js';
 

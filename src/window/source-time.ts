@@ -15,14 +15,6 @@ export type Judgement =
    */
   | { late: true; window: TimeWindow; lateByMs: number; idle: boolean };
 
-/**
- * The windows of a record at `ts` still open when its partition's stream time is `streamTime`:
- * the ones stage 1 counted it in, and the ones stage 2 gives it (from the record's `s`).
- */
-export function openWindowsAt(assigner: WindowAssigner, ts: number, streamTime: number): TimeWindow[] {
-  return assigner.windowsOf(ts).filter((w) => assigner.closesAt(w) > streamTime);
-}
-
 export class SourceTime {
   private readonly assigner: WindowAssigner;
   private st: number;
@@ -44,7 +36,10 @@ export class SourceTime {
     return this.st;
   }
 
-  /** One record, in offset order: its own ts counts before it is judged (as TaskWindows.observe). */
+  /**
+   * One record, in offset order: its own ts counts before it is judged (as TaskWindows.observe).
+   * Late iff its newest window is closed (a session: the record's own `[ts, ts]`, docs/windows.md).
+   */
   observe(ts: number): Judgement {
     if (ts > this.st) this.st = ts;
     if (ts > this.rt) this.rt = ts;

@@ -5,8 +5,8 @@
  */
 import { SluiceError } from '../errors.js';
 import type { WindowSpec } from '../topology/schema.js';
-import { windowAssigner, type TimeWindow, type WindowAssigner } from './kinds.js';
-import { OpenWindowSet } from './open-set.js';
+import { windowAssigner, type OutputFile, type TimeWindow, type WindowAssigner } from './kinds.js';
+import type { WindowBook } from './window-book.js';
 
 /**
  * Stream time before any record: below every valid event time, so no window is closed yet, and
@@ -22,11 +22,22 @@ export type Observation =
 export class TaskWindows {
   private readonly assigner: WindowAssigner;
   private st: number;
-  private readonly open = new OpenWindowSet();
+  private readonly book: WindowBook;
 
-  constructor(spec: WindowSpec, init: { streamTime?: number } = {}) {
+  /**
+   * A restore starts from the checkpoint: `lowTime` (the stream time before the record at the
+   * committed offset; sessions replay record by record from it) or else `streamTime`, the time
+   * that had closed every window emitted before the restart.
+   */
+  constructor(spec: WindowSpec, init: { streamTime?: number; lowTime?: number } = {}) {
     this.assigner = windowAssigner(spec);
-    this.st = init.streamTime ?? NO_STREAM_TIME;
+    this.st = init.lowTime ?? init.streamTime ?? NO_STREAM_TIME;
+    this.book = this.assigner.book(init.streamTime);
+  }
+
+  /** Windows of a key merge (sessions): observe() needs the record's group key. */
+  get merging(): boolean {
+    return this.assigner.merging;
   }
 
   /** Max event time observed (or restored from the checkpoint); NO_STREAM_TIME before any record. */
@@ -38,24 +49,22 @@ export class TaskWindows {
    * Takes one record, in offset order. Stream time includes the record's own ts *before* deciding
    * lateness, so an early record is never judged by a later record of the same batch.
    * A record is late only if every one of its windows is closed; otherwise it joins the open ones.
+   * `key`: its group key, which only merging kinds (sessions) look at.
    */
-  observe(offset: number, ts: number): Observation {
+  observe(offset: number, ts: number, key = ''): Observation {
     checkTs(offset, ts);
+    const timeBefore = this.st;
     if (ts > this.st) this.st = ts;
-    const windows: TimeWindow[] = [];
-    let newestClosed: TimeWindow | undefined;
-    for (const w of this.assigner.windowsOf(ts)) {
-      const closesAt = this.assigner.closesAt(w);
-      if (closesAt <= this.st) newestClosed = w;
-      else windows.push(this.open.add(w, closesAt, offset));
-    }
-    if (windows.length > 0 || newestClosed === undefined) return { late: false, windows };
-    return { late: true, window: newestClosed, lateByMs: this.st - this.assigner.closesAt(newestClosed) };
+    // closesAt grows with a window's end: the record is late iff its newest window is closed
+    const newest = this.assigner.windowsOf(ts).at(-1)!;
+    const closesAt = this.assigner.closesAt(newest);
+    if (closesAt <= this.st) return { late: true, window: newest, lateByMs: this.st - closesAt };
+    return { late: false, windows: this.book.add({ offset, ts, key, judgedAt: this.st, timeBefore }, this.st).windows };
   }
 
   /** Open windows that are final at the current stream time, oldest first. */
   closable(): TimeWindow[] {
-    return this.open.closableAt(this.st);
+    return this.book.closableAt(this.st);
   }
 
   /** When `w` closes: the stream time (or minimum watermark) at which it is final. */
@@ -63,9 +72,19 @@ export class TaskWindows {
     return this.assigner.closesAt(w);
   }
 
+  /** The Parquet files of the windows one commit closes (kinds.ts). */
+  files(windows: readonly TimeWindow[], seq: number): OutputFile[] {
+    return this.assigner.files(windows, seq);
+  }
+
   /** Forgets windows once their emission is committed. */
   markClosed(ws: readonly TimeWindow[]): void {
-    this.open.markClosed(ws);
+    this.book.markClosed(ws);
+  }
+
+  /** The end of a restore: windows rebuilt that were emitted before the restart, to drop (window-book.ts). */
+  settle(): TimeWindow[] {
+    return this.book.settle();
   }
 
   /**
@@ -74,7 +93,16 @@ export class TaskWindows {
    * Kafka timestamp + max_future_skew + size, so they close once event time passes that + grace.
    */
   lowWaterMark(nextOffset: number): number {
-    return this.open.lowWaterMark(nextOffset);
+    return this.book.lowWaterMark(nextOffset);
+  }
+
+  /** The stream time before the record at the low-water mark (the checkpoint's lowTime). */
+  lowTime(): number {
+    return this.book.lowTime(this.st);
+  }
+
+  get openCount(): number {
+    return this.book.size;
   }
 }
 

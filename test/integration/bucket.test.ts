@@ -108,8 +108,9 @@ describe('Parquet sink in a bucket', () => {
     const closed: ClosedWindows = {
       partition: 2,
       windows,
+      files: windows.map((w) => ({ ...w, windows: [w] })),
       rows: [],
-      writeParquet: async (w, file) => (writeFileSync(file, w === windows[1] ? big : `rows of ${w.start}`), 1),
+      writeParquet: async ([w], file) => (writeFileSync(file, w === windows[1] ? big : `rows of ${w!.start}`), 1),
     };
     const a = await open(diskA);
     await parquetSink({ storage: a, topology: 'rec', orphanAgeMs: 60_000 }).stage!(closed, 'p2-committed');

@@ -9,12 +9,21 @@
  *   inputs must keep a key's duplicates in its original's partition (the generator does: a
  *   duplicate re-sends the same Kafka key). Partitions are visited in ascending order. The dedup
  *   TTL is assumed longer than the test.
+ * - A valid record with a null group_by value, or one the `filter` option rejects (the topology's
+ *   filter, written in JS by the test), is dropped before dedup: it neither counts nor advances
+ *   stream time.
  * - Invalid records and duplicates do not advance stream time. Stream time = max event time,
  *   including the current record. Windows are [start, start + size), starts aligned to the epoch
  *   on multiples of the advance; a record goes to each of its windows with end + grace > stream
- *   time; if there is none it is late.
+ *   time; if there is none it is late. No window starts before the epoch (a hopping record near 0
+ *   belongs to fewer windows).
  * - A window is emitted iff it is closed at the end of the input (end + grace <= the final stream
  *   time of its partition); the others are reported as pending.
+ * - Sessions (gap, grace; G = gap + grace + 1): a record is late iff ts + G <= stream time (its
+ *   own [ts, ts] is closed). Two on-time records of a key are linked iff |ts_a - ts_b| <= gap and
+ *   each stream time it was judged at is below the other's ts + G; a session is a connected set of
+ *   linked records, [min ts, max ts], closed iff max ts + G <= the final stream time (keyed: the
+ *   minimum). Computed as connected components over all records at the end, not incrementally.
  * - Keyed mode (a two-stage topology, docs/keyed-windows.md): lateness and stream time as above,
  *   per source partition; but a window is per group key across partitions (partition -1), holding
  *   every on-time record of the key in the windows that were open in the record's own partition,
@@ -35,7 +44,7 @@ export interface OracleRecord {
 export interface OracleTopology {
   source: { event_time: string };
   dedup?: { key: string | readonly string[] } | undefined;
-  window: { type: 'tumbling'; size: number; grace: number } | { type: 'hopping'; size: number; advance: number; grace: number } | { type: 'session' };
+  window: { type: 'tumbling'; size: number; grace: number } | { type: 'hopping'; size: number; advance: number; grace: number } | { type: 'session'; gap: number; grace: number };
   aggregate: { group_by: readonly string[]; metrics: Readonly<Record<string, string>> };
 }
 
@@ -72,6 +81,10 @@ export interface OracleResult {
   deadLetters: Position[];
   late: LateRecord[];
   duplicates: Position[];
+  /** Valid records with a null (or absent) group_by value: dropped, no stream-time advance. */
+  nullKeys: Position[];
+  /** Valid records the `filter` option rejected: dropped before dedup, no stream-time advance. */
+  filtered: Position[];
   /** Final stream time per partition (absent when a partition has no valid record). */
   streamTime: Map<number, number>;
 }
@@ -81,11 +94,13 @@ type Metric = (rows: Record<string, unknown>[]) => number | null;
 export interface OracleOptions {
   /** Windows per group key across partitions, closed by the minimum stream time (two stages). */
   keyed?: boolean;
+  /** The topology's `filter:`, written in JS by the test (the oracle runs no SQL): true keeps the record. */
+  filter?: (event: Record<string, unknown>, at: Position) => boolean;
 }
 
 export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology, options: OracleOptions = {}): OracleResult {
   const w = topology.window;
-  if (w.type === 'session') throw new Error('oracle: session windows are not supported');
+  if (w.type === 'session') return sessionOracle(partitions, topology, w, options);
   const size = w.size;
   const advance = w.type === 'hopping' ? w.advance : w.size;
   const grace = w.grace;
@@ -94,7 +109,7 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
   const groupBy = [...topology.aggregate.group_by];
   const metrics = Object.entries(topology.aggregate.metrics).map(([name, expr]) => [name, parseMetric(expr)] as const);
 
-  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], streamTime: new Map() };
+  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], nullKeys: [], filtered: [], streamTime: new Map() };
   const seen = new Set<string>();
   type Open = Map<string, { start: number; group: Record<string, unknown>; rows: Record<string, unknown>[]; offsets: number[] }>;
   const keyed: Open = new Map();
@@ -122,6 +137,7 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
         result.deadLetters.push(here);
         continue;
       }
+      if (dropped(event, here, groupBy, options, result)) continue;
       if (dedupFields.length > 0) {
         const key = JSON.stringify(dedupFields.map((f) => String(event[f])));
         if (seen.has(key)) {
@@ -133,7 +149,8 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
       streamTime = Math.max(streamTime, ts);
       // every start s = k·advance with s <= ts < s + size, newest first
       const starts: number[] = [];
-      for (let s = Math.floor(ts / advance) * advance; s > ts - size; s -= advance) starts.push(s);
+      // none before the epoch: Kafka Streams creates no window with a negative start
+      for (let s = Math.floor(ts / advance) * advance; s > ts - size && s >= 0; s -= advance) starts.push(s);
       const live = starts.filter((s) => s + size + grace > streamTime);
       if (live.length === 0) {
         const newest = { start: starts[0]!, end: starts[0]! + size };
@@ -164,6 +181,108 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A null group key, then the filter: the record is dropped before dedup and counts nowhere (docs/windows.md). */
+function dropped(event: Record<string, unknown>, at: Position, groupBy: readonly string[], options: OracleOptions, result: OracleResult): boolean {
+  if (groupBy.some((f) => event[f] === null || event[f] === undefined)) {
+    result.nullKeys.push(at);
+    return true;
+  }
+  if (options.filter && !options.filter(event, at)) {
+    result.filtered.push(at);
+    return true;
+  }
+  return false;
+}
+
+interface Admitted { partition: number; offset: number; ts: number; judged: number; event: Record<string, unknown> }
+
+/** The shared part: dead letters, dedup, stream time per partition, in partition then offset order. */
+function admit(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology, result: OracleResult, options: OracleOptions, each: (r: Admitted) => void): void {
+  const eventTime = topology.source.event_time;
+  const dedupFields = topology.dedup === undefined ? [] : typeof topology.dedup.key === 'string' ? [topology.dedup.key] : [...topology.dedup.key];
+  const seen = new Set<string>();
+  for (const partition of [...partitions.keys()].sort((a, b) => a - b)) {
+    let streamTime = -Infinity;
+    for (const { offset, event } of partitions.get(partition)!) {
+      const ts = event?.[eventTime];
+      if (event === null || typeof ts !== 'number' || dedupFields.some((f) => event[f] === null || event[f] === undefined)) {
+        result.deadLetters.push({ partition, offset });
+        continue;
+      }
+      if (dropped(event, { partition, offset }, [...topology.aggregate.group_by], options, result)) continue;
+      if (dedupFields.length > 0) {
+        const key = JSON.stringify(dedupFields.map((f) => String(event[f])));
+        if (seen.has(key)) {
+          result.duplicates.push({ partition, offset });
+          continue;
+        }
+        seen.add(key);
+      }
+      streamTime = Math.max(streamTime, ts);
+      each({ partition, offset, ts, judged: streamTime, event });
+    }
+    if (streamTime > -Infinity) result.streamTime.set(partition, streamTime);
+  }
+}
+
+function sessionOracle(
+  partitions: ReadonlyMap<number, readonly OracleRecord[]>,
+  topology: OracleTopology,
+  w: { gap: number; grace: number },
+  options: OracleOptions,
+): OracleResult {
+  const G = w.gap + w.grace + 1;
+  const groupBy = [...topology.aggregate.group_by];
+  const metrics = Object.entries(topology.aggregate.metrics).map(([name, expr]) => [name, parseMetric(expr)] as const);
+  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], nullKeys: [], filtered: [], streamTime: new Map() };
+  const byKey = new Map<string, Admitted[]>();
+  admit(partitions, topology, result, options, (r) => {
+    if (r.ts + G <= r.judged) {
+      result.late.push({ partition: r.partition, offset: r.offset, eventTime: r.ts, window: { start: r.ts, end: r.ts }, lateByMs: r.judged - (r.ts + G) });
+      return;
+    }
+    const id = JSON.stringify([options.keyed ? -1 : r.partition, groupBy.map((f) => r.event[f])]);
+    byKey.set(id, [...(byKey.get(id) ?? []), r]);
+  });
+  const times = [...partitions.keys()].map((p) => result.streamTime.get(p) ?? -Infinity);
+  const minimum = times.length === 0 ? -Infinity : Math.min(...times);
+  for (const records of byKey.values()) {
+    // connected components of the link relation, by a plain union-find over every pair
+    const parent = records.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+    for (let i = 0; i < records.length; i++) {
+      for (let j = i + 1; j < records.length; j++) {
+        const [a, b] = [records[i]!, records[j]!];
+        if (Math.abs(a.ts - b.ts) <= w.gap && a.judged < b.ts + G && b.judged < a.ts + G) parent[find(i)] = find(j);
+      }
+    }
+    const components = new Map<number, Admitted[]>();
+    for (let i = 0; i < records.length; i++) components.set(find(i), [...(components.get(find(i)) ?? []), records[i]!]);
+    for (const members of components.values()) {
+      const first = members[0]!;
+      const partition = options.keyed ? -1 : first.partition;
+      const start = Math.min(...members.map((m) => m.ts));
+      const end = Math.max(...members.map((m) => m.ts));
+      const closedBy = options.keyed ? minimum : result.streamTime.get(first.partition)!;
+      const rows = members.map((m) => m.event);
+      const out: ExpectedWindow = {
+        partition,
+        start,
+        end,
+        group: Object.fromEntries(groupBy.map((f) => [f, first.event[f]])),
+        metrics: Object.fromEntries(metrics.map(([name, f]) => [name, f(rows)])),
+        offsets: members.map((m) => m.offset),
+      };
+      (end + G <= closedBy ? result.windows : result.pending).push(out);
+    }
+  }
+  const order = (a: ExpectedWindow, b: ExpectedWindow) =>
+    a.partition - b.partition || a.start - b.start || a.end - b.end || compare(JSON.stringify(Object.values(a.group)), JSON.stringify(Object.values(b.group)));
+  result.windows.sort(order);
+  result.pending.sort(order);
+  return result;
+}
 
 /**
  * The demo's metric expressions, evaluated as DuckDB does: aggregates skip NULLs, return NULL

@@ -49,6 +49,8 @@ export interface TopologyOptions {
   twoStage?: boolean;
   /** `source.idle_timeout` (two stages only). */
   idleTimeout?: string;
+  /** The `window:` value (default `{ type: tumbling, size: 10s, grace: 2s }`), e.g. a session window. */
+  window?: string;
 }
 
 /** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
@@ -78,7 +80,7 @@ source:
   session_timeout: ${opts.sessionTimeout ?? '30s'}${opts.maxFutureSkew === undefined ? '' : `\n  max_future_skew: ${opts.maxFutureSkew}`}
   partitioned_by_group_key: ${opts.twoStage ? 'false' : 'true'}
 ${opts.idleTimeout ? `  idle_timeout: ${opts.idleTimeout}\n` : ''}dedup: { key: event_id, ttl: ${opts.dedupTtl ?? '1h'} }
-window: { type: tumbling, size: 10s, grace: 2s }
+window: ${opts.window ?? '{ type: tumbling, size: 10s, grace: 2s }'}
 aggregate:
   group_by: [page]${opts.maxKeyBytes === undefined ? '' : `\n  max_key_bytes: ${opts.maxKeyBytes}`}
   metrics:

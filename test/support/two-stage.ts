@@ -20,15 +20,16 @@ const keyOf = (r: { start: number; page: unknown }) => `${r.start}|${String(r.pa
 /** What a run committed, read back from Kafka and the Parquet folder. */
 export interface Committed { topic: Row[]; parquet: Row[]; dlq: string[]; late: string[]; files: Map<string, string> }
 
-export async function settle(t: TestTopology): Promise<void> {
+/** Waits for the source to be processed and the last files published (`oneStage`: a single-stage topology). */
+export async function settle(t: TestTopology, oneStage = false): Promise<void> {
   const { brokers } = endpoints();
-  await waitProcessed(brokers, t.group, t.source);
-  await waitPublished(t, await waitStage2(brokers, t.group, t.repartition));
+  const processed = await waitProcessed(brokers, t.group, t.source);
+  await waitPublished(t, oneStage ? processed : await waitStage2(brokers, t.group, t.repartition));
 }
 
-export async function committed(t: TestTopology): Promise<Committed> {
+export async function committed(t: TestTopology, oneStage = false): Promise<Committed> {
   const { brokers, registryUrl } = endpoints();
-  await settle(t);
+  await settle(t, oneStage);
   const registry = new SchemaRegistry({ host: registryUrl });
   const topic = await Promise.all(
     (await readToEnd(brokers, t.output)).map(async ({ message }) => {

@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { windowAssigner } from '../../src/window/kinds.js';
 import { describe, expect, it } from 'vitest';
 import { oracle, parseMetric, quantileCont, type OracleRecord, type OracleTopology } from '../support/oracle.js';
 import { Rng } from '../../src/gen/prng.js';
@@ -57,6 +58,31 @@ describe('oracle, by hand', () => {
     expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[10, [1, 3]], [15, [3]]]);
     // the newest of its windows, [5, 15), closed at 15 + 0; stream time is 16
     expect(r.late).toEqual([{ partition: 0, offset: 4, eventTime: 9, window: { start: 5, end: 15 }, lateByMs: 1 }]);
+  });
+
+  it('hopping: no window starts before the epoch, as src/window/kinds.ts assigns them', () => {
+    const window = { type: 'hopping', size: 10, advance: 3, grace: 100 } as const;
+    const topo: OracleTopology = { ...tumbling, dedup: undefined, window, aggregate: { group_by: [], metrics: { n: 'count(*)' } } };
+    const times = Array.from({ length: 25 }, (_, ts) => ts);
+    const r = oracle(new Map([[0, times.map((ts, offset) => ({ offset, event: { ts } }))]]), topo);
+    const got = [...r.windows, ...r.pending].map((w) => [w.start, w.offsets]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    const assigner = windowAssigner(window);
+    const want = new Map<number, number[]>();
+    for (const ts of times) for (const w of assigner.windowsOf(ts)) want.set(w.start, [...(want.get(w.start) ?? []), ts]);
+    expect(got).toEqual([...want].sort((a, b) => a[0] - b[0]));
+    expect(got[0]).toEqual([0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+  });
+
+  it('a null group key and a filtered record are dropped before dedup: no count, no stream-time advance', () => {
+    const topo: OracleTopology = { ...tumbling, aggregate: { group_by: ['page'], metrics: { n: 'count(*)' } } };
+    const recs = [ev('e1', 1, 'x', 1), { ...ev('e2', 50, 'x', 1), page: null }, ev('e3', 60, 'x', -1), ev('e3', 2, 'x', 5), ev('e4', 3, 'x', 1)];
+    const r = oracle(new Map([[0, recs.map((event, offset) => ({ offset, event }))]]), topo, { filter: (e) => (e.latency_ms as number) >= 0 });
+    expect(r.nullKeys).toEqual([{ partition: 0, offset: 1 }]);
+    expect(r.filtered).toEqual([{ partition: 0, offset: 2 }]);
+    // e3's second copy is not a duplicate (its first was filtered, never admitted); stream time stayed at 3
+    expect(r.duplicates).toEqual([]);
+    expect(r.streamTime.get(0)).toBe(3);
+    expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[0, [0, 3, 4]]]);
   });
 
   it('quantile_cont interpolates at (n - 1) * q', () => {
@@ -126,5 +152,45 @@ describe('oracle, keyed mode (two stages)', () => {
 
   it('a partition without a valid record holds every window back', () => {
     expect(oracle(new Map([[0, p0], [1, []]]), size10, { keyed: true }).windows).toEqual([]);
+  });
+});
+
+describe('oracle, session windows', () => {
+  // gap 10, grace 2: a session [s, e] closes once stream time >= e + 13
+  const sessions: OracleTopology = { ...tumbling, dedup: undefined, window: { type: 'session', gap: 10, grace: 2 }, aggregate: { group_by: ['page'], metrics: { views: 'count(*)' } } };
+  const at = (...records: Array<[number, string]>): OracleRecord[] => records.map(([ts, page], offset) => ({ offset, event: { ts, page } }));
+  const rows = (ws: Array<{ start: number; end: number; group: Record<string, unknown>; offsets: number[] }>) => ws.map((w) => [w.group.page, w.start, w.end, w.offsets]);
+
+  it('merges records within gap (inclusive), out of order, per key', () => {
+    const r = oracle(new Map([[0, at([0, 'a'], [10, 'a'], [5, 'b'], [4, 'a'], [20, 'a'], [100, 'z'])]]), sessions);
+    expect(rows(r.windows)).toEqual([['a', 0, 20, [0, 1, 3, 4]], ['b', 5, 5, [2]]]);
+    expect(rows(r.pending)).toEqual([['z', 100, 100, [5]]]);
+  });
+
+  it('a record bridging two sessions merges them', () => {
+    const wide = { ...sessions, window: { type: 'session' as const, gap: 10, grace: 20 } };
+    const r = oracle(new Map([[0, at([0, 'a'], [20, 'a'], [10, 'a'], [200, 'z'])]]), wide);
+    expect(rows(r.windows)).toEqual([['a', 0, 20, [0, 1, 2]]]);
+  });
+
+  it('grace: a record past end + gap but before the close still merges', () => {
+    const r = oracle(new Map([[0, at([0, 'a'], [12, 'b'], [10, 'a'], [200, 'z'])]]), sessions);
+    expect(rows(r.windows)).toEqual([['a', 0, 10, [0, 2]], ['b', 12, 12, [1]]]);
+  });
+
+  it('a record within gap of a closed session starts a new one; a record whose own [ts, ts] is closed is late', () => {
+    // stream time 13 closes [0, 0] (0 + 13 <= 13); 9 is within gap of it but starts [9, 9]; 0 at 13 is late
+    const r = oracle(new Map([[0, at([0, 'a'], [13, 'b'], [9, 'a'], [0, 'a'], [200, 'z'])]]), sessions);
+    expect(rows(r.windows)).toEqual([['a', 0, 0, [0]], ['a', 9, 9, [2]], ['b', 13, 13, [1]]]);
+    expect(r.late).toEqual([{ partition: 0, offset: 3, eventTime: 0, window: { start: 0, end: 0 }, lateByMs: 0 }]);
+  });
+
+  it('keyed: sessions of a key across partitions, linked by each record\'s own stream time, closed by the minimum', () => {
+    const p0 = at([0, 'a'], [40, 'a']);
+    const p1 = at([20, 'x'], [10, 'a'], [40, 'x']); // 10 is judged at 20
+    const r = oracle(new Map([[0, p0], [1, p1]]), sessions, { keyed: true });
+    // 10 + 13 > 20: on time; but [0, 0] was closed at 20 for it (0 + 13 <= 20): two sessions
+    expect(rows(r.windows)).toEqual([['a', 0, 0, [0]], ['a', 10, 10, [1]], ['x', 20, 20, [0]]]);
+    expect(rows(r.pending)).toEqual([['a', 40, 40, [1]], ['x', 40, 40, [2]]]);
   });
 });

@@ -52,6 +52,21 @@ describe('repartition records', () => {
     expect(back.kind === 'data' && Object.is(back.value.score, -0)).toBe(true);
   });
 
+  it('carries the source key only when an expression reads ROWKEY; metadata set on the value is not encoded', () => {
+    const value = { id: 'e', ts: 1, page: 'p', latency_ms: 3, score: 1, raw: Buffer.alloc(0), tags: [], kind: 'A' };
+    const withKey = new RepartitionCodec(reader, fields, { key: true });
+    const keyed = withKey.decode(withKey.encodeData({ ...base, key: Buffer.from('user-7'), value }));
+    expect(keyed.kind === 'data' && keyed.key?.toString()).toBe('user-7');
+    const none = withKey.decode(withKey.encodeData({ ...base, key: null, value }));
+    expect(none.kind === 'data' && none.key).toBeNull();
+    // without ROWKEY the encoding is the one before metadata existed: no key field, not a byte more
+    const plain = codec.encodeData({ ...base, key: Buffer.from('user-7'), value: { ...value, ROWOFFSET: 77, ROWKEY: 'user-7' } });
+    expect(plain).toEqual(codec.encodeData({ ...base, value }));
+    const back = codec.decode(plain);
+    expect(back.kind === 'data' && back.key).toBeUndefined();
+    expect(back.kind === 'data' && Object.keys(back.value)).not.toContain('ROWOFFSET');
+  });
+
   it('a watermark names its source partition and stream time, one per repartition partition', () => {
     expect(codec.decode(encodeWatermark(3, 1_700_000_000_000))).toEqual({ kind: 'watermark', partition: 3, streamTime: 1_700_000_000_000 });
     const ms = watermarkMessages(2, 99, 4);

@@ -32,7 +32,7 @@ describe('encodeAll', () => {
 describe('topicSink', () => {
   it('keys by the group_by values and precomputes the partition', async () => {
     const sink = topicSink({ topic: 'out', partitions: 6, type, schemaId: 3, groupBy: ['page'] });
-    const [batch] = await sink.messages!({ partition: 0, windows: [], rows: [row(1), row(2)], writeParquet: async () => 0 });
+    const [batch] = await sink.messages!({ partition: 0, windows: [], files: [], rows: [row(1), row(2)], writeParquet: async () => 0 });
     expect(batch!.topic).toBe('out');
     expect(batch!.messages.map((m) => m.key)).toEqual(['/p1', '/p2']);
     for (const m of batch!.messages) expect(m.partition).toBeGreaterThanOrEqual(0);

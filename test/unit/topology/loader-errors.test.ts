@@ -85,8 +85,16 @@ describe('topology errors name file, line, column, field and value', () => {
     const text = withLine(11, '  type: session', withLine(12, '  gap: 30m', withLine(9, '  ttl: 30m')));
     expect(await errorLines(text)).toEqual([
       'f.yaml:9:8: dedup.ttl: must be longer than window.gap + window.grace = 1802s; a duplicate arriving after its key expired would be counted twice (got "30m")',
-      'f.yaml:11:9: window.type: session windows are not supported by this version of sluice yet; use tumbling or hopping (got "session")',
     ]);
+  });
+
+  it('a session window with a gap of 0 or a bad grace', async () => {
+    const text = withLine(11, '  type: session', withLine(12, '  gap: 0s', withLine(13, '  grace: 2 seconds')));
+    expect(await errorLines(text)).toEqual([
+      'f.yaml:13:10: window.grace: expected a duration such as 500ms, 10s, 5m, 1h or 1d (got "2 seconds")',
+    ]);
+    const zero = withLine(11, '  type: session', withLine(12, '  gap: 0s'));
+    expect(await errorLines(zero)).toEqual(['f.yaml:12:8: window.gap: must be greater than 0 (got "0s")']);
   });
 
   it('a field missing from the reader schema', async () => {
@@ -184,5 +192,14 @@ describe('topology errors name file, line, column, field and value', () => {
 describe('a missing topology file', () => {
   it('is TOPOLOGY_NOT_FOUND', async () => {
     await expect(loadTopology('/nonexistent/t.yaml')).rejects.toMatchObject({ code: 'TOPOLOGY_NOT_FOUND', message: '/nonexistent/t.yaml: no such file' });
+  });
+});
+
+describe('emit.early', () => {
+  it('early results with a session window are refused, pointing at emit.early', async () => {
+    const text = BASE.replace('  type: tumbling\n  size: 10s\n', '  type: session\n  gap: 10s\n') + 'emit: { early: 5s }\n';
+    const lines = await errorLines(text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^f\.yaml:\d+:\d+: emit\.early: early results are not supported for session windows yet/);
   });
 });

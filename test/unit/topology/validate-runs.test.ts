@@ -44,7 +44,7 @@ describe('every topology validate accepts runs through the runtime SQL', () => {
         expect(columns.map((c) => c.name)).toEqual([...topology.spec.aggregate.group_by, 'window_start', 'window_end', ...Object.keys(topology.spec.aggregate.metrics)]);
         resultAvroSchema({ name: topology.spec.name, columns, groupBy: topology.spec.aggregate.group_by, readerSchema: topology.valueSchema });
         const file = join(out, 'w.parquet');
-        expect(await task.writeParquet(window, file)).toBe(0);
+        expect(await task.writeParquet([window], file)).toBe(0);
         expect(statSync(file).size).toBeGreaterThan(0);
       } finally {
         await task.close();

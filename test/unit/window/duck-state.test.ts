@@ -98,11 +98,11 @@ describe('TaskTable', () => {
       await t.append(rows(150, 150));
       const a = join(dir, 'a.parquet');
       const b = join(dir, 'b.parquet');
-      expect(await t.writeParquet(w0, a)).toBe(3);
+      expect(await t.writeParquet([w0], a)).toBe(3);
       await t.reset();
       expect(await t.rowCount()).toBe(0);
       for (let i = 0; i < 300; i += 7) await t.append(rows(Math.min(7, 300 - i), i));
-      expect(await t.writeParquet(w0, b)).toBe(3);
+      expect(await t.writeParquet([w0], b)).toBe(3);
       expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
 
       const db = await DuckDBInstance.create();

@@ -100,9 +100,9 @@ describe('the sandbox', () => {
     const task = await state.task(next++, columns, { group_by: ['page'], metrics: { n: 'count(*)' } });
     try {
       const w = { start: 0, end: 10 };
-      expect(await task.writeParquet(w, join(dir, 'ok.parquet'))).toBe(0);
-      await expect(task.writeParquet(w, join(tmpdir(), `sluice-outside-${next}.parquet`))).rejects.toThrow(/Permission Error/);
-      await expect(task.writeParquet(w, join(dir, '..', `sluice-escape-${next}.parquet`))).rejects.toThrow(/Permission Error/);
+      expect(await task.writeParquet([w], join(dir, 'ok.parquet'))).toBe(0);
+      await expect(task.writeParquet([w], join(tmpdir(), `sluice-outside-${next}.parquet`))).rejects.toThrow(/Permission Error/);
+      await expect(task.writeParquet([w], join(dir, '..', `sluice-escape-${next}.parquet`))).rejects.toThrow(/Permission Error/);
     } finally {
       await task.close();
     }
