@@ -37,6 +37,8 @@ export class TaskTransaction {
   private state: TxnState = 'idle';
   private txn: Transaction | undefined;
   private readonly producer: Producer;
+  /** The offset of the last transaction this producer committed (undefined until one did). */
+  committedOffset: number | undefined;
 
   /** `maxMessageBytes(topic)`: what the topic accepts per record batch; sends are split to fit it. */
   constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number, private readonly maxMessageBytes: (topic: string) => number, sendRetryMs = SEND_RETRY_MS) {
@@ -97,6 +99,7 @@ export class TaskTransaction {
     beforeEnd?.();
     await txn.commit();
     this.txn = undefined;
+    this.committedOffset = offsets.offset;
     this.to('fenced-in');
   }
 

@@ -16,6 +16,8 @@
  *   7. ONE Kafka transaction: outputs, then the offset (low-water mark of open windows) with the
  *      checkpoint {position, watermarks, pending files} as its metadata; commit
  *   8. publish the staged files, drop the closed windows from DuckDB
+ *   9. at most every 30 s, in the background: delete the repartition records below the committed
+ *      offset (src/repartition/purge.ts; a restore never reads below it)
  * Anything failing before 7 completes throws: the caller aborts, discards the task and restarts it
  * from the checkpoint. Records below task.restoreUntil rebuild state only.
  */
@@ -80,6 +82,7 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   if (restored < messages.length || task.windows.closable().length > 0) {
     await commitClosedWindows(ctx, windowTask(task), [], [], await early.messages(task.table, (w) => task.windows.closesAt(w)));
   }
+  task.purge.afterCommit(task.txn.committedOffset); // 9. now and then: delete what is committed from the repartition partition
   task.noteProgress(restored);
 
   // replayed records were counted when they were first read

@@ -12,6 +12,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fetchCommitted, fileRef, type Checkpoint } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
+import { RepartitionPurge } from '../repartition/purge.js';
 import { SourceWatermarks } from '../repartition/watermarks.js';
 import type { TaskTable } from '../window/duck-state.js';
 import { WatermarkWindows } from '../window/watermark-windows.js';
@@ -38,6 +39,7 @@ export class Stage2Task {
     readonly windows: WatermarkWindows,
     /** Record metadata the metrics read, set on each value from the repartition record (stage2.ts). */
     readonly metadata: readonly MetadataName[],
+    readonly purge: RepartitionPurge,
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -60,7 +62,8 @@ export class Stage2Task {
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();
       const watermarks = new SourceWatermarks(stages.sourcePartitions, checkpoint?.watermarks);
-      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), metadataIn(table.stored), offset, checkpoint);
+      const purge = new RepartitionPurge(ctx.admin, topic, partition, log, (o) => stages.metrics.purged(partition, o), stages.purgeIntervalMs);
+      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), metadataIn(table.stored), purge, offset, checkpoint);
       log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, minimum: watermarks.minimum }, 'stage-2 task started');
       reportStage2(ctx, task);
       return task;

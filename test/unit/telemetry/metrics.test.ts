@@ -88,8 +88,10 @@ describe('stage metrics (two stages)', () => {
     expect(text).toContain('sluice_watermark_minimum_seconds{topology="pv",partition="4"} 2');
     expect(text).toContain('sluice_windows_held_back{topology="pv",partition="4",source_partition="0"} 1');
     expect(text).not.toMatch(/sluice_windows_held_back\{[^}]*source_partition="1"/);
+    sm.purged(4, 1234);
+    expect(await m.registry.metrics()).toContain('sluice_repartition_purged_offset{topology="pv",partition="4"} 1234');
     sm.stage2Closed(4);
     text = await m.registry.metrics();
-    expect(text).not.toMatch(/sluice_(repartition_lag|watermark_minimum_seconds|open_windows|windows_held_back)\{/);
+    expect(text).not.toMatch(/sluice_(repartition_lag|watermark_minimum_seconds|open_windows|windows_held_back|repartition_purged_offset)\{/);
   });
 });
