@@ -17,6 +17,8 @@ export const ErrorCodes = {
   EVENT_TIME_OUT_OF_RANGE: { domain: 'user', retriable: false },
   EVENT_TIME_TOO_FAR_AHEAD: { domain: 'user', retriable: false },
   GROUP_KEY_TOO_LONG: { domain: 'user', retriable: false },
+  /** `filter:` failed on the record's values (e.g. a cast of a bad value): the record is dead-lettered. */
+  FILTER_FAILED: { domain: 'user', retriable: false },
   SOURCE_TOPIC_MISSING: { domain: 'user', retriable: false },
   BAD_ARGUMENT: { domain: 'user', retriable: false },
   PORT_IN_USE: { domain: 'user', retriable: false },

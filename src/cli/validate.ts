@@ -26,7 +26,9 @@ export async function validateCommand(files: string[]): Promise<number> {
 /** `page-views: page_views → topic page_views_10s, parquet ../data/page_views_10s; tumbling 10s + 2s grace` */
 function summary({ spec }: Topology): string {
   const sinks = [spec.sinks.topic && `topic ${spec.sinks.topic.name}`, spec.sinks.parquet && `parquet ${spec.sinks.parquet.path}`].filter(Boolean);
-  return `${spec.name}: ${spec.source.topic} → ${sinks.join(', ')}; ${describeWindow(spec.window)}`;
+  // which path runs is a consequence of a default: say it (docs/keyed-windows.md)
+  const stages = spec.source.partitioned_by_group_key ? 'one stage' : `two stages via ${spec.name}-repartition`;
+  return `${spec.name}: ${spec.source.topic} → ${sinks.join(', ')}; ${describeWindow(spec.window)}; ${stages}`;
 }
 
 function describeWindow(w: Topology['spec']['window']): string {

@@ -59,6 +59,8 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
       rows: windows.length > 0 ? await task.table.aggregate(windows) : [],
       writeParquet: (ws, file) => task.table.writeParquet(ws, file),
     };
+    // rows aggregate.having kept from every sink, counted once they are final
+    const rejected = windows.length > 0 ? task.table.rejectedByHaving : 0;
     // 6. stage files
     const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
     const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
@@ -87,6 +89,7 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
       }
       await task.table.drop(windows);
       for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
+      if (rejected > 0) ctx.metrics.havingRejected(rejected);
     }
     first = false;
   }

@@ -25,6 +25,8 @@ export interface Stages {
   /** The repartition partition of a group key (murmur2, as the Java client). */
   partitionOf(key: string | null): number;
   metrics: StageMetrics;
+  /** How often a stage-2 task at most deletes what it committed from its repartition partition (src/repartition/purge.ts). */
+  purgeIntervalMs: number;
 }
 
 export interface ReplicaContext {

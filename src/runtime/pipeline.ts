@@ -2,7 +2,7 @@
  * One micro-batch of one task, top to bottom: follow a record from the Kafka fetch to the commit.
  *
  * The commit order (written once, here; docs/exactly-once.md):
- *   1. decode + validate; invalid → dead letters
+ *   1. decode + validate; invalid → dead letters; a null group key or `filter:` → dropped
  *   2. deduplicate in Redis (replay-safe: a record finds its own position and stays new)
  *   3. assign to windows, advancing stream time record by record; all windows closed → late
  *   4. append the rest to the task's open-window rows in DuckDB
@@ -28,7 +28,7 @@ import { commitClosedWindows, heldBelow, type WindowTask } from './commit-window
 import type { ReplicaContext } from './context.js';
 import { EarlyTicks } from './early.js';
 import { crashPoint } from './faults.js';
-import { ingest } from './ingest.js';
+import { countOutcomes, ingest } from './ingest.js';
 import type { Task } from '../tasks/task.js';
 
 export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMessage[]): Promise<void> {
@@ -41,7 +41,8 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
   const restoring = (offset: number) => offset < task.restoreUntil;
 
   // 1. decode + validate, 2. deduplicate (ingest.ts, shared with stage 1 of two)
-  const { deadLetters, valid, fresh } = await ingest(ctx, task, messages, restoring);
+  const ingested = await ingest(ctx, task, messages, restoring);
+  const { deadLetters, fresh } = ingested;
 
   // 3. windows, stream time advanced record by record in offset order
   const lateRecords: Message[] = [];
@@ -80,13 +81,7 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
 
   // replayed records were counted when they were first processed
   const p = task.partition;
-  const decoded = restored > 0 ? valid.filter((d) => !restoring(d.offset)).length : valid.length;
-  const admitted = restored > 0 ? fresh.filter((d) => !restoring(d.offset)).length : fresh.length;
-  ctx.metrics.records(p, 'decoded', decoded);
-  ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
-  ctx.metrics.records(p, 'duplicate', decoded - admitted);
-  ctx.metrics.records(p, 'late', lateRecords.length);
-  ctx.metrics.records(p, 'aggregated', admitted - lateRecords.length);
+  countOutcomes(ctx, p, ingested, lateRecords.length, restoring);
   if (task.windows.streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, task.windows.streamTime);
 }
 

@@ -15,15 +15,18 @@ import { SluiceError } from '../errors.js';
 import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
 import { metered } from '../sink/storage/metered.js';
 import { Source } from '../tasks/consumer.js';
+import { untilAborted, within } from './backoff.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
 import { stageMetrics, type StageMetrics } from '../telemetry/stage-metrics.js';
 import type { Topology } from '../topology/loader.js';
 import { columnsFromAvro } from '../window/columns.js';
+import { METADATA_NAMES, metadataIn } from '../window/metadata.js';
 import { DuckState } from '../window/duck-state.js';
 import { resultAvroSchema } from '../sink/output-schema.js';
 import { RepartitionCodec } from '../repartition/codec.js';
-import { groupKeyPartitioner, repartitionTopic } from '../repartition/topic.js';
+import { PURGE_INTERVAL_MS } from '../repartition/purge.js';
+import { groupKeyPartitioner, REPARTITION_TOPIC_CONFIG, repartitionTopic } from '../repartition/topic.js';
 import type { Column } from '../window/columns.js';
 import type { ReplicaContext, Stages } from './context.js';
 import { earlyOutput, earlyTopic } from './early.js';
@@ -47,6 +50,10 @@ export interface ReplicaOptions {
   startupTimeoutMs?: number;
   /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
   onFatal?: (err: Error) => void;
+  /** Stage 2 deletes what it committed from the repartition topic at most this often (default 30 s). */
+  repartitionPurgeMs?: number;
+  /** Aborting it while the replica starts cuts the start short: everything opened is closed and startReplica rejects. */
+  signal?: AbortSignal;
 }
 export interface Replica {
   port: number;
@@ -64,14 +71,25 @@ export const DEFAULT_MEMORY_LIMIT = '1GB';
 export async function startReplica(topology: Topology, endpoints: Endpoints, opts: ReplicaOptions): Promise<Replica> {
   const { spec } = topology;
   const log = opts.log.child({ topology: spec.name });
-  const closers: Array<() => Promise<unknown>> = [];
+  const closers: Array<{ step: string; close: () => Promise<unknown> }> = [];
   let closing: Promise<void> | undefined;
+  // opened after a stop began (a start cut short): closed at once
+  const onClose = (step: string, close: () => Promise<unknown>) => (closing ? void close().catch(() => undefined) : closers.push({ step, close }));
   const abort = new AbortController();
   const close = () =>
     (closing ??= (async () => {
       abort.abort();
-      for (const c of closers.reverse()) await c().catch((e) => log.warn({ err: String(e) }, 'error while closing'));
+      for (const { step, close: stepClose } of closers.reverse()) {
+        const started = Date.now();
+        await stepClose().catch((e) => log.warn({ step, err: String(e) }, 'error while closing'));
+        // a slow stop says where it waited (a supervisor's grace period is finite)
+        if (Date.now() - started > 2_000) log.warn({ step, ms: Date.now() - started }, 'slow step while stopping');
+      }
     })());
+  // a stop while starting: waits for the services end at once (withDependency), the join below is not awaited
+  const stopStart = () => void close();
+  opts.signal?.addEventListener('abort', stopStart, { once: true });
+  if (opts.signal?.aborted) stopStart();
   try {
     const registry = createMetrics();
     const metrics = topologyMetrics(registry, spec.name);
@@ -79,18 +97,18 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     let source: Source | undefined;
     // first, so /healthz answers (and /readyz says not yet) while startup waits for the services
     const health = await startHealthServer({ port: opts.port, host: opts.host, metrics: registry.registry, logger: log, ready: () => source?.ready() ?? false });
-    closers.push(() => health.close());
+    onClose('health server', () => health.close());
     const wait: StartupWait = { metrics, log, signal: abort.signal, giveUpAfterMs: opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, brokers: endpoints.brokers, kafkaSecurity: endpoints.security?.kafka };
 
     const kafkaLog = new KafkaLog(log, metrics);
     const kafka = kafkaClient(endpoints, { clientId: `sluice-${spec.name}`, logLevel: logLevel.WARN, logCreator: kafkaLog.logCreator });
     const admin = kafka.admin();
-    closers.push(() => admin.disconnect());
+    onClose('kafka admin', () => admin.disconnect());
     await kafkaStep(wait, () => admin.connect());
     const partitions = await kafkaStep(wait, () => sourcePartitions(admin, topology));
 
     const schemas = schemaSource(endpoints);
-    closers.push(async () => schemas.close?.());
+    onClose('registry', async () => schemas.close?.());
     // a wrong password or certificate stops the start (exit 2); an unreachable registry is waited for
     await registryStep(wait, () => schemas.check());
     let dedup: DedupStore | undefined;
@@ -98,7 +116,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       if (!endpoints.redisUrl) throw new SluiceError('BAD_ARGUMENT', `${topology.file}: dedup needs Redis: set REDIS_URL`);
       const redis = redisClient(endpoints);
       // QUIT waits for a connection that a refused password or certificate never makes
-      closers.push(async () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()));
+      onClose('redis', async () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()));
       await checkRedis(redis, endpoints);
       dedup = new DedupStore(redis, { topology: spec.name, ttlMs: spec.dedup.ttl });
     }
@@ -108,7 +126,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const opened = await sinkStorage(topology, { spoolBase: opts.stateDir, env: endpoints.storageEnv });
     const storage = opened && metered(opened, metrics);
     if (storage) {
-      closers.push(() => storage.close());
+      onClose('storage', () => storage.close());
       await withDependency(wait, 'storage', () => storage.check(), { giveUpAfterMs: wait.giveUpAfterMs });
     }
 
@@ -118,7 +136,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     // metric SQL runs sandboxed: no file but the Parquet spool, no network
     const spill = opts.spillDir ?? (opts.stateDir ? join(opts.stateDir, 'spill', `${spec.name}-${process.pid}`) : mkdtempSync(join(tmpdir(), `sluice-spill-${spec.name}-`)));
     const duck = await DuckState.open(duckFile, { allowedDirectories: storage ? [storage.spool] : [], memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, tempDirectory: spill });
-    closers.push(async () => {
+    onClose('duckdb', async () => {
       await duck.close();
       if (opts.stateDir) for (const f of [duckFile, `${duckFile}.wal`]) rmSync(f, { force: true });
       if (!opts.spillDir) rmSync(spill, { recursive: true, force: true });
@@ -132,12 +150,12 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     const repartition = repartitionTopic(spec);
     const early = earlyTopic(spec);
     const written = [...sinkTopics(spec), spec.dead_letter, spec.late, ...(repartition ? [repartition] : []), ...(early ? [early] : [])];
-    const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions));
+    const created = await kafkaStep(wait, () => ensureTopics(admin, topology, written, partitions, repartition ? { [repartition]: { ...REPARTITION_TOPIC_CONFIG } } : {}));
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
     const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
-    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name)));
+    if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name), opts.repartitionPurgeMs ?? PURGE_INTERVAL_MS));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
     if (early) {
       const partitions = await kafkaStep(wait, () => partitionCount(admin, early));
@@ -155,10 +173,12 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     });
     source = new Source(ctx, consumer);
     const running = source;
-    closers.push(() => consumer.disconnect());
+    // Source.stop (below, closed first) disconnects it and bounds the wait; this is for a start that failed before
+    onClose('consumer', () => within(consumer.disconnect(), 2_000));
     await kafkaStep(wait, () => consumer.connect());
-    closers.push(() => running.stop());
-    await kafkaStep(wait, () =>
+    onClose('tasks', () => running.stop());
+    // the first join waits for every member to rejoin: up to the rebalance timeout if one is in a long batch
+    await untilAborted(kafkaStep(wait, () =>
       running.start(
         opts.onFatal ??
           ((err) => {
@@ -166,7 +186,8 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
             void close().finally(() => process.exit(1));
           }),
       ),
-    );
+    ), abort.signal);
+    opts.signal?.removeEventListener('abort', stopStart);
     kafkaLog.started();
     log.info({ group: spec.source.group, source: spec.source.topic, partitions, ...(repartition ? { repartition } : {}), state: duckFile, memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, spill }, 'replica running');
     return { port: health.port, ready: () => running.ready(), assigned: () => running.assigned(), assignedOf: (topic) => running.assignedOf(topic), stop: close };
@@ -177,11 +198,14 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
 }
 
 /** The link between the stages: the repartition topic (created above with the others) and how records travel on it. */
-async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics): Promise<Stages> {
+async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics, purgeIntervalMs: number): Promise<Stages> {
   const partitions = await partitionCount(admin, topic);
   // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
   const { event_time } = topology.spec.source;
   const dedup = topology.spec.dedup?.key ?? [];
-  const fields = [...new Set([...stored.map((c) => c.name), event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
-  return { topic, sourcePartitions, partitions, codec: new RepartitionCodec(topology.valueSchema, fields), partitionOf: groupKeyPartitioner(topic, partitions), metrics };
+  // record metadata travels in the codec's own fields (the key only when an expression reads it)
+  const values = stored.map((c) => c.name).filter((n) => !(METADATA_NAMES as readonly string[]).includes(n));
+  const fields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
+  const codec = new RepartitionCodec(topology.valueSchema, fields, { sourceKey: metadataIn(stored).includes('ROWKEY') });
+  return { topic, sourcePartitions, partitions, codec, partitionOf: groupKeyPartitioner(topic, partitions), metrics, purgeIntervalMs };
 }

@@ -4,10 +4,11 @@
  * partition, exactly as a single stage decides it; windows are computed by stage 2 per group key.
  *
  * The commit order (written once, here):
- *   1. decode + validate; invalid → dead letters                      (ingest.ts, as pipeline.ts)
+ *   1. decode + validate; invalid → dead letters; null key, filter    (ingest.ts, as pipeline.ts)
  *   2. deduplicate in Redis (replay-safe)                              (ingest.ts, as pipeline.ts)
  *   3. advance stream time record by record; all windows closed → late; the others become
- *      repartition records keyed by the group key, carrying the stream time they were judged at
+ *      repartition rows for the partition of their group key, carrying the stream time they were
+ *      judged at, packed per repartition partition (src/repartition/codec.ts)
  *   4. ONE Kafka transaction: dead letters, late records, the repartition records, then — when
  *      stream time advanced — one watermark per repartition partition (after the data, so that in
  *      every repartition partition a watermark of p follows the data of p it covers), then the
@@ -24,7 +25,7 @@ import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { sendSideRecords } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
 import { crashPoint } from './faults.js';
-import { ingest } from './ingest.js';
+import { countOutcomes, ingest } from './ingest.js';
 import type { Stage1Task } from '../tasks/stage1-task.js';
 
 const never = () => false;
@@ -38,11 +39,13 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   if (messages.length === 0) return;
 
   // 1. decode + validate, 2. deduplicate
-  const { deadLetters, valid, fresh } = await ingest(ctx, task, messages, never);
+  const ingested = await ingest(ctx, task, messages, never);
+  const { deadLetters, fresh } = ingested;
 
-  // 3. stream time and lateness per record; on-time records re-keyed by the group key
+  // 3. stream time and lateness per record; on-time records to the repartition partition of their group key
   const lateRecords: Message[] = [];
-  const repartitioned: Message[] = [];
+  const rows = new Map<number, Array<{ key: string; eventTime: number; sourceTime: number; partition: number; offset: number; sourceKey: Buffer | null; value: Record<string, unknown> }>>();
+  let onTime = 0;
   for (const d of fresh) {
     const r = task.time.observe(d.eventTime);
     if (r.late) {
@@ -50,9 +53,15 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
       continue;
     }
     const key = groupKey(d.value, spec.aggregate.group_by);
-    const value = stages.codec.encodeData({ eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, value: d.value });
-    repartitioned.push({ key, value, partition: stages.partitionOf(key) });
+    const to = stages.partitionOf(key);
+    let list = rows.get(to);
+    if (!list) rows.set(to, (list = []));
+    list.push({ key: key ?? '', eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, sourceKey: d.m.key, value: d.value });
+    onTime++;
   }
+  // packed per repartition partition, in their order (codec.ts): the client's cost is per Kafka record
+  const repartitioned: Message[] = [];
+  for (const [partition, list] of rows) for (const value of stages.codec.encodePacked(list)) repartitioned.push({ key: null, value, partition });
   const streamTime = task.time.streamTime;
   const watermarks = streamTime > task.published ? watermarkMessages(task.partition, streamTime, stages.partitions) : [];
 
@@ -64,12 +73,8 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
   await commitStage1(ctx, task);
 
   const p = task.partition;
-  ctx.metrics.records(p, 'decoded', valid.length);
-  ctx.metrics.records(p, 'dead_lettered', deadLetters.length);
-  ctx.metrics.records(p, 'duplicate', valid.length - fresh.length);
-  ctx.metrics.records(p, 'late', lateRecords.length);
-  ctx.metrics.records(p, 'aggregated', repartitioned.length);
-  stages.metrics.repartitioned(1, 'data', repartitioned.length);
+  countOutcomes(ctx, p, ingested, lateRecords.length, never);
+  stages.metrics.repartitioned(1, 'data', onTime);
   stages.metrics.repartitioned(1, 'watermark', watermarks.length);
   if (streamTime !== NO_STREAM_TIME) ctx.metrics.eventTimeLag(p, streamTime);
 }

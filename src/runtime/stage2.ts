@@ -16,6 +16,8 @@
  *   7. ONE Kafka transaction: outputs, then the offset (low-water mark of open windows) with the
  *      checkpoint {position, watermarks, pending files} as its metadata; commit
  *   8. publish the staged files, drop the closed windows from DuckDB
+ *   9. at most every 30 s, in the background: delete the repartition records below the committed
+ *      offset (src/repartition/purge.ts; a restore never reads below it)
  * Anything failing before 7 completes throws: the caller aborts, discards the task and restarts it
  * from the checkpoint. Records below task.restoreUntil rebuild state only.
  */
@@ -23,6 +25,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { encodeCheckpoint, pendingFile, pendingThatFit } from '../commit/checkpoint.js';
 import type { StateRow } from '../window/duck-state.js';
 import type { FileRef } from '../window/kinds.js';
+import { attachMetadata } from '../window/metadata.js';
 import { NO_STREAM_TIME } from '../window/task-windows.js';
 import { commitClosedWindows, heldBelow, type WindowTask } from './commit-windows.js';
 import type { ReplicaContext } from './context.js';
@@ -39,24 +42,32 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
 
   const rows: StateRow[] = [];
   const early = new EarlyTicks(ctx.early);
-  let data = 0;
+  let freshData = 0;
+  let freshWatermarks = 0;
   for (const m of messages) {
     const offset = Number(m.offset);
-    const r = codec.decode(m.value); // 1
-    if (r.kind === 'watermark') {
-      const before = watermarks.minimum;
-      watermarks.observe(r.partition, r.streamTime); // 2
-      early.note(offset, before, watermarks.minimum, restoring(offset));
-      continue;
+    // 1. the rows of a packed record share its offset: a replay from it reads them all again
+    for (const r of codec.decodeAll(m.value, m.key)) {
+      if (!restoring(offset)) {
+        if (r.kind === 'data') freshData++;
+        else freshWatermarks++;
+      }
+      if (r.kind === 'watermark') {
+        const before = watermarks.minimum;
+        watermarks.observe(r.partition, r.streamTime); // 2
+        early.note(offset, before, watermarks.minimum, restoring(offset));
+        continue;
+      }
+      // the source record's metadata, as stage 1 read it (the codec carries partition, offset, key)
+      if (task.metadata.length > 0) attachMetadata(r.value, { eventTime: r.eventTime, partition: r.partition, offset: r.offset, key: r.sourceKey }, task.metadata);
+      const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime, r.key); // 3
+      if (closed.length > 0 && !restoring(offset)) {
+        // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
+        // window its later record was still on time for; the record cannot count any more
+        task.log.error({ source: { partition: r.partition, offset: r.offset }, windows: closed }, 'a record reached stage 2 after its window closed: not counted');
+      }
+      for (const window of windows) rows.push({ offset, ts: r.eventTime, window, value: r.value });
     }
-    data++;
-    const { windows, closed } = task.windows.add(offset, r.eventTime, r.sourceTime, m.key === null ? '' : m.key.toString()); // 3
-    if (closed.length > 0 && !restoring(offset)) {
-      // the invariant of docs/keyed-windows.md broken: a source partition's watermark passed a
-      // window its later record was still on time for; the record cannot count any more
-      task.log.error({ source: { partition: r.partition, offset: r.offset }, windows: closed }, 'a record reached stage 2 after its window closed: not counted');
-    }
-    for (const window of windows) rows.push({ offset, ts: r.eventTime, window, value: r.value });
   }
 
   // 4. open-window rows into DuckDB (Appender)
@@ -71,12 +82,12 @@ export async function runStage2(ctx: ReplicaContext, task: Stage2Task, fetched: 
   if (restored < messages.length || task.windows.closable().length > 0) {
     await commitClosedWindows(ctx, windowTask(task), [], [], await early.messages(task.table, (w) => task.windows.closesAt(w)));
   }
+  task.purge.afterCommit(task.txn.committedOffset); // 9. now and then: delete what is committed from the repartition partition
   task.noteProgress(restored);
 
   // replayed records were counted when they were first read
-  const fresh = restored === 0 ? data : messages.filter((m) => !restoring(Number(m.offset)) && codec.decode(m.value).kind === 'data').length;
-  metrics.repartitioned(2, 'data', fresh);
-  metrics.repartitioned(2, 'watermark', messages.length - restored - fresh);
+  metrics.repartitioned(2, 'data', freshData);
+  metrics.repartitioned(2, 'watermark', freshWatermarks);
   reportStage2(ctx, task, highWatermark);
 }
 

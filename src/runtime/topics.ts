@@ -43,7 +43,8 @@ export async function maxMessageBytes(admin: Admin, topics: string[]): Promise<M
   return out;
 }
 
-export async function ensureTopics(admin: Admin, topology: Topology, names: string[], partitions: number): Promise<string[]> {
+/** `defaults`: configs of particular topics (the repartition topic's), below what `topics.config` says. */
+export async function ensureTopics(admin: Admin, topology: Topology, names: string[], partitions: number, defaults: Record<string, Record<string, string>> = {}): Promise<string[]> {
   const { topics, source } = topology.spec;
   const existing = new Set(await admin.listTopics());
   const missing = [...new Set(names)].filter((t) => !existing.has(t));
@@ -59,7 +60,7 @@ export async function ensureTopics(admin: Admin, topology: Topology, names: stri
       topic,
       numPartitions: topics.partitions ?? partitions,
       replicationFactor: topics.replication_factor ?? -1,
-      configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      configEntries: Object.entries({ ...defaults[topic], ...config }).map(([name, value]) => ({ name, value })),
     };
     // false: another replica created it first (kafkajs maps TOPIC_ALREADY_EXISTS to false)
     if (await admin.createTopics({ waitForLeaders: true, topics: [spec] })) created.push(topic);

@@ -1,16 +1,19 @@
 /**
- * Writer schemas by id from a Confluent-compatible registry, and output schema registration.
+ * Writer schemas by id from a Confluent-compatible registry; output schema registration is in
+ * registration.ts.
  * The promise per id is cached, so concurrent lookups of one id share one request; a failed
  * lookup is dropped from the cache so the next batch asks again.
  */
 import avro from 'avsc';
 import type { Schema, Type } from 'avsc';
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { tlsFailure } from '../connection/failures.js';
 import { agentFetch, tlsAgent } from '../connection/http.js';
 import type { RegistrySecurity } from '../connection/types.js';
-import { isSluiceError, SluiceError } from '../errors.js';
+import { SluiceError } from '../errors.js';
+import { registerSchema, type RegistryAccess } from './registration.js';
 import { registryEndpoint } from './registry-endpoint.js';
+import { ACCEPT, parseJson, reason, unavailable } from './registry-http.js';
 
 export interface SchemaSourceOptions {
   /** Per-request timeout; past it the registry counts as unavailable. Default 10 s. */
@@ -28,8 +31,6 @@ export interface SchemaSourceOptions {
 // Confluent's "Schema not found" error code; Apicurio's ccompat API answers it too. A 404 without
 // it (a wrong base URL, a proxy) must not turn every record into a dead letter.
 const SCHEMA_NOT_FOUND = 40403;
-// a 409 that survives this many attempts (with the registry not holding our schema) is an incompatibility
-const REGISTER_ATTEMPTS = 4;
 
 export class SchemaSource {
   /** The URL without credentials: the only form that appears in messages. */
@@ -60,6 +61,22 @@ export class SchemaSource {
     this.client = new SchemaRegistry({ host: this.base, ...(endpoint.auth ? { auth: endpoint.auth } : {}), retry: { retries: opts.retries ?? 3 }, ...(agent ? { agent } : {}), ...bearer });
   }
 
+  /** What registration.ts uses: the same endpoint, credentials, timeouts and error mapping. */
+  private get access(): RegistryAccess {
+    return {
+      base: this.base,
+      authHeaders: this.authHeaders,
+      timeoutMs: this.timeoutMs,
+      fetchFn: this.fetchFn,
+      client: this.client,
+      compatibility: this.compatibility,
+      caGiven: this.caGiven,
+      signal: () => AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
+      authFailed: (status) => this.authFailed(status),
+      failure: (message, e) => this.failure(message, e),
+    };
+  }
+
   /**
    * One request that needs the credentials (GET /config): at startup it tells a wrong password or
    * certificate (REGISTRY_AUTH_FAILED / REGISTRY_TLS_FAILED, not retriable) from an outage.
@@ -68,7 +85,7 @@ export class SchemaSource {
     const url = `${this.base}/config`;
     let res: Response;
     try {
-      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders }, signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]) });
+      res = await this.fetchFn(url, { headers: { accept: ACCEPT, ...this.authHeaders }, signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]) });
       await res.text();
     } catch (e) {
       throw this.failure(`GET ${url} failed: ${reason(e)}`, e);
@@ -110,7 +127,7 @@ export class SchemaSource {
     let body: string;
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
-      res = await this.fetchFn(url, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders }, signal });
+      res = await this.fetchFn(url, { headers: { accept: ACCEPT, ...this.authHeaders }, signal });
       body = await res.text();
     } catch (e) {
       throw this.failure(`GET ${url} failed: ${reason(e)}`, e);
@@ -127,86 +144,9 @@ export class SchemaSource {
     return toAvroType(id, json);
   }
 
-  /**
-   * Registers `schema` (Avro) under `subject`; resolves to its id. Idempotent for an identical
-   * schema, and safe when replicas register one new subject at the same moment: the client's
-   * first registration sets the subject's compatibility too, and the loser of that race gets a 409
-   * ("rule already exists" on Apicurio). A 409 is retried; it is an incompatibility only when the
-   * registry, asked directly, does not hold our schema under the subject afterwards either.
-   */
-  async register(subject: string, schema: object): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.registerOnce(subject, schema);
-      } catch (e) {
-        if (!isSluiceError(e, 'SCHEMA_INCOMPATIBLE')) throw e;
-        const id = await this.lookup(subject, schema);
-        if (id !== undefined) return id; // a concurrent registration of the very same schema won
-        if (attempt >= REGISTER_ATTEMPTS) throw e;
-        await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 100));
-      }
-    }
-  }
-
-  private async registerOnce(subject: string, schema: object): Promise<number> {
-    await this.ensureCompatibility(subject);
-    const call = this.client.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject, compatibility: this.compatibility },
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable(`registering subject ${subject} took over ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      return (await Promise.race([call, timeout])).id;
-    } catch (e) {
-      const status = (e as { status?: unknown } | null)?.status;
-      if (status === 401 || status === 403) throw this.authFailed(status);
-      throw tlsFailure(e, 'the schema registry', this.base, this.caGiven) ?? registerError(subject, e, this.base);
-    } finally {
-      clearTimeout(timer);
-      call.catch(() => {}); // a late rejection after the timeout is already reported
-    }
-  }
-
-  /**
-   * Sets the subject's compatibility before its first version: the client sets it after
-   * registering, so two replicas registering different schemas at once could both be accepted.
-   * PUT /config/{subject} is idempotent; an existing, different level is left for register() to report.
-   */
-  private async ensureCompatibility(subject: string): Promise<void> {
-    const url = `${this.base}/config/${encodeURIComponent(subject)}`;
-    const signal = () => AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]);
-    const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders };
-    try {
-      const current = await this.fetchFn(url, { headers, signal: signal() });
-      await current.text();
-      if (current.status === 401 || current.status === 403) throw this.authFailed(current.status);
-      if (current.status !== 404) return;
-      const res = await this.fetchFn(url, { method: 'PUT', headers, body: JSON.stringify({ compatibility: this.compatibility }), signal: signal() });
-      await res.text(); // 409: a concurrent replica set it first
-    } catch (e) {
-      if (isSluiceError(e)) throw e;
-      throw this.failure(`PUT ${url} failed: ${reason(e)}`, e);
-    }
-  }
-
-  /** The id of `schema` under `subject` if the registry holds it (POST /subjects/{subject}), else undefined. */
-  private async lookup(subject: string, schema: object): Promise<number | undefined> {
-    const url = `${this.base}/subjects/${encodeURIComponent(subject)}`;
-    try {
-      const res = await this.fetchFn(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json', ...this.authHeaders },
-        body: JSON.stringify({ schema: JSON.stringify(schema) }),
-        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.closing.signal]),
-      });
-      const json = parseJson(await res.text());
-      return res.ok && typeof json?.id === 'number' ? json.id : undefined;
-    } catch (e) {
-      throw this.failure(`POST ${url} failed: ${reason(e)}`, e);
-    }
+  /** Registers `schema` (Avro) under `subject`; resolves to its id (registration.ts: idempotent, safe against concurrent replicas). */
+  register(subject: string, schema: object): Promise<number> {
+    return registerSchema(this.access, subject, schema);
   }
 
   /** Aborts lookups in flight and forgets cached types. */
@@ -232,43 +172,8 @@ function toAvroType(id: number, json: Record<string, unknown>): Type {
   }
 }
 
-function registerError(subject: string, e: unknown, base: string): SluiceError {
-  if (e instanceof SluiceError) return e;
-  const status = (e as { status?: unknown } | null)?.status;
-  const name = (e as { name?: unknown } | null)?.name;
-  const details = { subject, status };
-  if (status === 409) {
-    return new SluiceError('SCHEMA_INCOMPATIBLE', `subject ${subject} rejected the schema as incompatible with its earlier versions: ${reason(e)}`, details, { cause: e });
-  }
-  if (status === 422 || name === 'ConfluentSchemaRegistryArgumentError') {
-    return new SluiceError('SCHEMA_FILE_INVALID', `subject ${subject} rejected the schema as invalid: ${reason(e)}`, details, { cause: e });
-  }
-  if (name === 'ConfluentSchemaRegistryCompatibilityError') {
-    return new SluiceError('SCHEMA_INCOMPATIBLE', `subject ${subject}: ${reason(e)}`, details, { cause: e });
-  }
-  return unavailable(`registering subject ${subject} at ${base} failed: ${reason(e)}; check SCHEMA_REGISTRY_URL (the Confluent-compatible base URL, e.g. http://127.0.0.1:18081/apis/ccompat/v7 for Apicurio)`, e);
-}
-
 // the client's own mappersmith typing (the package's ESM and CJS declarations differ)
 type Middleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
 const headerMiddleware = (headers: Record<string, string>): Middleware => () => ({
   prepareRequest: (next) => next().then((req) => req.enhance({ headers })),
 });
-
-const unavailable = (message: string, cause?: unknown): SluiceError =>
-  new SluiceError('REGISTRY_UNAVAILABLE', message, {}, { cause });
-
-function reason(e: unknown): string {
-  if (!(e instanceof Error)) return typeof e === 'object' ? JSON.stringify(e) : String(e);
-  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-  return `${e.message.replace(': [object Object]', '')}${cause}`;
-}
-
-function parseJson(body: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(body);
-    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -17,7 +17,7 @@ function base(src: SourcePosition, m: KafkaMessage, extra: Record<string, string
   return { key: m.key, value: m.value, headers };
 }
 
-export function deadLetter(src: SourcePosition, m: KafkaMessage, error: SluiceError, stage: 'decode' | 'validate'): Message {
+export function deadLetter(src: SourcePosition, m: KafkaMessage, error: SluiceError, stage: 'decode' | 'validate' | 'filter'): Message {
   return base(src, m, {
     'sluice.error.code': error.code,
     'sluice.error.message': error.message,

@@ -2,17 +2,21 @@
  * The consumer group and the tasks it feeds: one task per assigned (topic, partition) — the
  * source topic's, and with two stages also the repartition topic's (src/tasks/task-handle.ts) —
  * started eagerly on every assignment (so recovery rolls pending files forward even on an idle
- * partition), fed micro-batches of at most batch.max_records, and discarded on any failure or
- * rebalance. One kafkajs consumer subscribes to both topics, so replicas share both stages.
+ * partition), fed micro-batches of at most batch.max_records (more in a catch-up: batch-size.ts),
+ * and discarded on any failure or rebalance. One kafkajs consumer subscribes to both topics, so
+ * replicas share both stages.
  */
 import type { Consumer, EachBatchPayload } from 'kafkajs';
-import { backoffDelay } from '../runtime/backoff.js';
+import { backoffDelay, sleep, untilAborted, within } from '../runtime/backoff.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { startTask, type TaskHandle } from './task-handle.js';
 import { partitionCount } from '../runtime/topics.js';
+import { microBatchSize } from './batch-size.js';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
+// what a heartbeat answers while the group rebalances (kafkajs' isRebalancing)
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 
 interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; started?: TaskHandle; busy: Promise<void>; sought: boolean; fenced: boolean; ticking?: boolean }
 
@@ -21,6 +25,10 @@ const slotKey = (topic: string, partition: number): string => `${topic}/${partit
 // a batch of this partition waits out the backoff, and kafkajs waits for every partition's batch
 // of a fetch before the next one: the cap bounds how long one failing partition holds the others
 const MAX_RESTART_DELAY_MS = 5_000;
+// a stop waits this long for in-flight batches and the group's leave, then closes the tasks anyway
+// (their open transactions abort; the group notices the member gone after the session timeout)
+export const STOP_GRACE_MS = 10_000;
+const LEAVE_MS = 2_000;
 
 export class Source {
   private readonly slots = new Map<string, Slot>();
@@ -29,6 +37,8 @@ export class Source {
   private readonly failures = new Map<string, number>();
   private listening = false;
   private ticker: NodeJS.Timeout | undefined;
+  /** Batches running now: a stop waits for them, not for a group join that another member holds. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly ctx: ReplicaContext, private readonly consumer: Consumer) {}
 
@@ -98,7 +108,7 @@ export class Source {
   }
 
   private newSlot(topic: string, partition: number, after: Promise<unknown> = Promise.resolve()): Slot {
-    const task = after.then(() => startTask(this.ctx, topic, partition));
+    const task = after.then(() => this.startTask(topic, partition));
     const slot: Slot = { topic, partition, task, busy: Promise.resolve(), sought: false, fenced: false };
     task.then(
       (t) => (slot.started = t),
@@ -107,9 +117,22 @@ export class Source {
     return slot;
   }
 
+  /** A task start that a stop cuts short: none begins once stopping, and one that finishes after the stop closes itself. */
+  private async startTask(topic: string, partition: number): Promise<TaskHandle> {
+    const { signal } = this.ctx;
+    signal.throwIfAborted();
+    const task = await startTask(this.ctx, topic, partition);
+    if (signal.aborted) {
+      await task.close().catch(() => undefined);
+      throw signal.reason as Error;
+    }
+    return task;
+  }
+
+  /** On a rebalance the next task waits for this one; on a stop, a task still starting is not waited for. */
   private async closeSlot(slot: Slot): Promise<void> {
     await slot.busy.catch(() => undefined);
-    const task = await slot.task.catch(() => undefined);
+    const task = await (this.ctx.signal.aborted ? untilAborted(slot.task, this.ctx.signal) : slot.task).catch(() => slot.started);
     await task?.close();
   }
 
@@ -120,7 +143,8 @@ export class Source {
     // after an idle tick of the same task, if one runs (kafkajs itself never overlaps a partition's batches)
     const run = slot.busy.then(() => this.process(slot, payload));
     slot.busy = run.catch(() => undefined);
-    await run;
+    this.inFlight.add(run);
+    await run.finally(() => this.inFlight.delete(run));
   }
 
   /** The wall clock's turn (source.idle_timeout): each idle-aware task, between its batches, one tick at a time. */
@@ -146,9 +170,10 @@ export class Source {
     // heartbeats go on while a task (re)starts: a restart backoff must not cost the group membership
     const waiting = setInterval(() => void heartbeat().catch(() => undefined), 3000);
     try {
-      task = await slot.task;
+      // a stop does not wait for a task start (nor its restart backoff): kafkajs waits for this batch
+      task = await untilAborted(slot.task, ctx.signal);
     } catch {
-      this.slots.set(key, this.newSlot(batch.topic, partition, sleep(this.restartDelay(key))));
+      if (!ctx.signal.aborted) this.slots.set(key, this.newSlot(batch.topic, partition, sleep(this.restartDelay(key), ctx.signal)));
       return;
     } finally {
       clearInterval(waiting);
@@ -163,14 +188,22 @@ export class Source {
       return;
     }
     slot.sought = true;
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+    // a rebalance waits for every member's running batches (up to the rebalance timeout): on one,
+    // stop between chunks; the partition's next owner, maybe this replica, restores from the checkpoint
+    let rebalancing = false;
+    const beatNow = () => heartbeat().catch((e: unknown) => void (rebalancing ||= REBALANCING.has((e as { type?: string }).type ?? '')));
+    const beat = setInterval(() => void beatNow(), 3000);
     const max = ctx.topology.spec.batch.max_records;
+    const highWatermark = Number(batch.highWatermark);
     try {
-      for (let i = 0; i < batch.messages.length; i += max) {
-        if (!isRunning() || isStale() || ctx.signal.aborted) break;
-        const chunk = batch.messages.slice(i, i + max);
+      for (let i = 0; i < batch.messages.length; ) {
+        if (i > 0) await beatNow(); // kafkajs sends one only once its heartbeat interval passed
+        if (!isRunning() || isStale() || rebalancing || ctx.signal.aborted) break;
+        const size = microBatchSize(max, Number(batch.messages[i]!.offset), highWatermark);
+        const chunk = batch.messages.slice(i, i + size);
+        i += chunk.length;
         const started = process.hrtime.bigint();
-        await task.run(chunk, Number(batch.highWatermark));
+        await task.run(chunk, highWatermark);
         this.failures.delete(key);
         resolveOffset(chunk[chunk.length - 1]!.offset);
         ctx.metrics.batch(Number(process.hrtime.bigint() - started) / 1e9, chunk.length);
@@ -187,6 +220,12 @@ export class Source {
   private async fail(slot: Slot, task: TaskHandle, err: unknown): Promise<void> {
     const { ctx } = this;
     ctx.metrics.transaction('aborted');
+    if (ctx.signal.aborted) {
+      // stopping: a wait cut short, not a failure; the next owner restores the task from its checkpoint
+      task.log.info({ err: err instanceof Error ? err.message : String(err) }, 'stopping: batch abandoned, its transaction aborted');
+      await task.close().catch(() => undefined);
+      return;
+    }
     const fenced = isFenced(err);
     const key = slotKey(slot.topic, slot.partition);
     const delay = fenced ? 0 : this.restartDelay(key);
@@ -206,8 +245,7 @@ export class Source {
       unfence.unref();
       return;
     }
-    if (ctx.signal.aborted) return; // shutting down: the next owner restores it
-    if (this.slots.get(key) === slot) this.slots.set(key, this.newSlot(slot.topic, slot.partition, sleep(delay)));
+    if (this.slots.get(key) === slot) this.slots.set(key, this.newSlot(slot.topic, slot.partition, sleep(delay, ctx.signal)));
   }
 
   /** Backoff before restarting a task, growing with its consecutive failures. */
@@ -217,12 +255,28 @@ export class Source {
     return backoffDelay(n, 500, MAX_RESTART_DELAY_MS);
   }
 
+  /**
+   * Called after ctx.signal aborted: batches stop at their next chunk, outage waits and task starts
+   * end at once. Waits for kafkajs' disconnect (the batches, then the group's leave), bounded by
+   * STOP_GRACE_MS, and once no batch runs by LEAVE_MS more only: kafkajs also waits for a group join
+   * in progress, which the coordinator holds until every member rejoins (up to the rebalance
+   * timeout). Then closes every task, aborting an open transaction.
+   */
   async stop(): Promise<void> {
+    const { log } = this.ctx;
     clearInterval(this.ticker);
-    await this.consumer.disconnect().catch(() => undefined); // waits for running batches, leaves the group
-    await Promise.all([...this.slots.values()].map((s) => this.closeSlot(s)));
+    const started = Date.now();
+    const disconnected = this.consumer.disconnect().catch(() => undefined);
+    const batchesDone = (async () => {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      await sleep(LEAVE_MS);
+    })();
+    const left = await within(Promise.race([disconnected, batchesDone]), STOP_GRACE_MS);
+    if (!left) log.warn({ afterMs: STOP_GRACE_MS }, 'the consumer did not stop in time (a batch or a rebalance in progress): closing the tasks anyway');
+    const slots = [...this.slots.values()];
     this.slots.clear();
+    // a batch still running past the grace (a send retrying against a broker that is down) is not waited for again
+    await within(Promise.all(slots.map((s) => (left ? this.closeSlot(s) : s.started?.close()))), STOP_GRACE_MS);
+    log.info({ ms: Date.now() - started, left }, 'consumer stopped, tasks closed');
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

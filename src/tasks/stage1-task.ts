@@ -12,6 +12,8 @@ import { fetchCommitted } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
 import { RecordDecoder } from '../serde/decoder.js';
 import { SourceTime } from '../window/source-time.js';
+import type { MetadataName } from '../window/metadata.js';
+import type { RecordFilter } from '../window/record-filter.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { withDependency } from '../runtime/outage.js';
 import { advanceIdle, runStage1 } from '../runtime/stage1.js';
@@ -32,6 +34,8 @@ export class Stage1Task {
     readonly log: Logger,
     readonly txn: TaskTransaction,
     readonly decoder: RecordDecoder,
+    /** `filter:` (stage 1 applies it, before stream time); undefined without one. */
+    readonly filter: RecordFilter | undefined,
     readonly time: SourceTime,
     committedOffset: number | undefined,
   ) {
@@ -59,16 +63,17 @@ export class Stage1Task {
         log.error({ partition }, 'Redis lost its dedup data: duplicates within the TTL may be admitted again (see README, Honest limits)');
         ctx.metrics.redisDataLoss();
       }
+      const filter = spec.filter === undefined ? undefined : await ctx.duck.filter(partition, ctx.columns, spec.filter);
       const decoder = new RecordDecoder({
         source: ctx.schemas,
         readerSchema: ctx.topology.valueSchema,
         eventTimeField: spec.source.event_time,
         dedupKey: spec.dedup?.key,
-        fields: ctx.stages!.codec.fields,
+        fields: [...ctx.stages!.codec.fields, ...(filter?.stored ?? []).map((c) => c.name)],
       });
       const time = new SourceTime(spec.window, { streamTime: checkpoint?.streamTime, recordTime: checkpoint?.recordTime });
       log.info({ committedOffset: offset ?? null, streamTime: checkpoint?.streamTime ?? null }, 'stage-1 task started');
-      return new Stage1Task(ctx, topic, partition, log, txn, decoder, time, offset);
+      return new Stage1Task(ctx, topic, partition, log, txn, decoder, filter, time, offset);
     } catch (e) {
       await txn.close();
       throw e;
@@ -92,8 +97,14 @@ export class Stage1Task {
     await advanceIdle(this.ctx, this, now);
   }
 
+  /** Metadata the filter reads; stage 2 sets the metrics' own from the repartition record. */
+  get metadata(): readonly MetadataName[] {
+    return this.filter?.metadata ?? [];
+  }
+
   async close(): Promise<void> {
     await this.txn.close();
+    await this.filter?.close().catch(() => undefined);
   }
 }
 

@@ -12,9 +12,11 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { fetchCommitted, fileRef, type Checkpoint } from '../commit/checkpoint.js';
 import { TaskTransaction } from '../commit/transaction.js';
+import { RepartitionPurge } from '../repartition/purge.js';
 import { SourceWatermarks } from '../repartition/watermarks.js';
 import type { TaskTable } from '../window/duck-state.js';
 import { WatermarkWindows } from '../window/watermark-windows.js';
+import { metadataIn, type MetadataName } from '../window/metadata.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { withDependency } from '../runtime/outage.js';
 import { reportStage2, runStage2 } from '../runtime/stage2.js';
@@ -35,6 +37,9 @@ export class Stage2Task {
     readonly txn: TaskTransaction,
     readonly table: TaskTable,
     readonly windows: WatermarkWindows,
+    /** Record metadata the metrics read, set on each value from the repartition record (stage2.ts). */
+    readonly metadata: readonly MetadataName[],
+    readonly purge: RepartitionPurge,
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -57,7 +62,8 @@ export class Stage2Task {
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();
       const watermarks = new SourceWatermarks(stages.sourcePartitions, checkpoint?.watermarks);
-      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), offset, checkpoint);
+      const purge = new RepartitionPurge(ctx.admin, topic, partition, log, (o) => stages.metrics.purged(partition, o), stages.purgeIntervalMs);
+      const task = new Stage2Task(ctx, topic, partition, log, txn, table, new WatermarkWindows(spec.window, watermarks), metadataIn(table.stored), purge, offset, checkpoint);
       log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, minimum: watermarks.minimum }, 'stage-2 task started');
       reportStage2(ctx, task);
       return task;

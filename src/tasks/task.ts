@@ -13,6 +13,8 @@ import { TaskTransaction } from '../commit/transaction.js';
 import { RecordDecoder } from '../serde/decoder.js';
 import { TaskWindows } from '../window/task-windows.js';
 import type { TaskTable } from '../window/duck-state.js';
+import { metadataIn, type MetadataName } from '../window/metadata.js';
+import type { RecordFilter } from '../window/record-filter.js';
 import type { ReplicaContext } from '../runtime/context.js';
 import { withDependency } from '../runtime/outage.js';
 
@@ -35,6 +37,10 @@ export class Task {
     readonly table: TaskTable,
     readonly windows: TaskWindows,
     readonly decoder: RecordDecoder,
+    /** `filter:`, on a DuckDB connection of its own; undefined without one. */
+    readonly filter: RecordFilter | undefined,
+    /** Record metadata the metrics or the filter read, set on each value (ingest.ts). */
+    readonly metadata: readonly MetadataName[],
     committedOffset: number | undefined,
     checkpoint: Checkpoint | undefined,
   ) {
@@ -47,31 +53,38 @@ export class Task {
     const { spec } = ctx.topology;
     const log = ctx.log.child({ partition }); // ctx.log carries the topology already
     const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout, ctx.maxMessageBytes);
-    await txn.fence(); // 1
-    const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
-    const pending = (checkpoint?.pending ?? []).map(fileRef);
-    for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
-    if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
-      // the marker lives beside the dedup keys: gone means Redis lost them (restart without persistence, failover)
-      log.error({ partition }, 'Redis lost its dedup data: duplicates within the TTL may be admitted again (see README, Honest limits)');
-      ctx.metrics.redisDataLoss();
+    try {
+      await txn.fence(); // 1
+      const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
+      const pending = (checkpoint?.pending ?? []).map(fileRef);
+      for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
+      if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
+        // the marker lives beside the dedup keys: gone means Redis lost them (restart without persistence, failover)
+        log.error({ partition }, 'Redis lost its dedup data: duplicates within the TTL may be admitted again (see README, Honest limits)');
+        ctx.metrics.redisDataLoss();
+      }
+      const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
+      await table.reset();
+      const filter = spec.filter === undefined ? undefined : await ctx.duck.filter(partition, ctx.columns, spec.filter);
+      const read = [...table.stored, ...(filter?.stored ?? [])];
+      const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime, lowTime: checkpoint?.lowTime });
+      const decoder = new RecordDecoder({
+        source: ctx.schemas,
+        readerSchema: ctx.topology.valueSchema,
+        eventTimeField: spec.source.event_time,
+        dedupKey: spec.dedup?.key,
+        fields: read.map((c) => c.name),
+        maxFutureSkewMs: spec.source.max_future_skew === 'off' ? undefined : spec.source.max_future_skew,
+        groupBy: spec.aggregate.group_by,
+        maxKeyBytes: spec.aggregate.max_key_bytes,
+      });
+      const task = new Task(partition, log, txn, table, windows, decoder, filter, metadataIn(read), offset, checkpoint);
+      log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');
+      return task;
+    } catch (e) {
+      await txn.close(); // a start cut short (a stop, a failure) leaves no producer behind
+      throw e;
     }
-    const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
-    await table.reset();
-    const windows = new TaskWindows(spec.window, { streamTime: checkpoint?.streamTime, lowTime: checkpoint?.lowTime });
-    const decoder = new RecordDecoder({
-      source: ctx.schemas,
-      readerSchema: ctx.topology.valueSchema,
-      eventTimeField: spec.source.event_time,
-      dedupKey: spec.dedup?.key,
-      fields: table.stored.map((c) => c.name),
-      maxFutureSkewMs: spec.source.max_future_skew === 'off' ? undefined : spec.source.max_future_skew,
-      groupBy: spec.aggregate.group_by,
-      maxKeyBytes: spec.aggregate.max_key_bytes,
-    });
-    const task = new Task(partition, log, txn, table, windows, decoder, offset, checkpoint);
-    log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');
-    return task;
   }
 
   get isRestoring(): boolean {
@@ -92,5 +105,6 @@ export class Task {
   async close(): Promise<void> {
     await this.txn.close();
     await this.table.close().catch(() => undefined);
+    await this.filter?.close().catch(() => undefined);
   }
 }

@@ -4,7 +4,11 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export const RECORD_OUTCOMES = ['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated'] as const;
+/**
+ * Every input record is decoded or dead_lettered; a decoded one is then null_key (a group_by value
+ * is null), filtered (`filter:` rejected it), duplicate, late or aggregated (docs/windows.md).
+ */
+export const RECORD_OUTCOMES = ['decoded', 'dead_lettered', 'null_key', 'filtered', 'duplicate', 'late', 'aggregated'] as const;
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 export const WINDOW_SINKS = ['topic', 'parquet'] as const;
 export type WindowSink = (typeof WINDOW_SINKS)[number];
@@ -32,8 +36,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     registry,
     records: new Counter({
       name: 'sluice_records_total',
-      help: 'Input records by outcome: decoded, dead_lettered, duplicate, late, aggregated',
+      help: 'Input records by outcome: decoded or dead_lettered; of the decoded, null_key, filtered, duplicate, late or aggregated',
       labelNames: ['topology', 'partition', 'outcome'] as const,
+      registers,
+    }),
+    havingRejected: new Counter({
+      name: 'sluice_having_rejected_rows_total',
+      help: 'Result rows (a group in a closed window) that aggregate.having rejected: sent to no sink',
+      labelNames: ['topology'] as const,
       registers,
     }),
     windowsEmitted: new Counter({
@@ -141,10 +151,14 @@ export function topologyMetrics(m: Metrics, topology: string) {
   m.restoreRecords.inc({ topology }, 0);
   for (const backend of STORAGE_BACKENDS) for (const operation of STORAGE_OPERATIONS) m.storageFailures.inc({ topology, backend, operation }, 0);
   m.redisDataLoss.inc({ topology }, 0);
+  m.havingRejected.inc({ topology }, 0);
   m.partitionsAssigned.set({ topology }, 0);
   return {
     records(partition: number, outcome: RecordOutcome, n = 1): void {
       m.records.inc({ topology, partition, outcome }, n);
+    },
+    havingRejected(rows: number): void {
+      m.havingRejected.inc({ topology }, rows);
     },
     windowsEmitted(sink: WindowSink, n = 1): void {
       m.windowsEmitted.inc({ topology, sink }, n);

@@ -38,6 +38,12 @@ export function stageMetrics(registry: Registry, topology: string) {
     labelNames: ['topology', 'partition', 'source_partition'] as const,
     registers,
   });
+  const purged = new Gauge({
+    name: 'sluice_repartition_purged_offset',
+    help: 'Stage 2: the offset below which this replica deleted the repartition partition\'s records (all committed by stage 2; src/repartition/purge.ts)',
+    labelNames: ['topology', 'partition'] as const,
+    registers,
+  });
   for (const stage of ['1', '2']) for (const kind of REPARTITION_KINDS) records.inc({ topology, stage, kind }, 0);
   const held = new Map<number, number[]>();
   const seen = new Map<number, number>();
@@ -67,9 +73,13 @@ export function stageMetrics(registry: Registry, topology: string) {
       for (const source of by) holding.set({ topology, partition, source_partition: source }, s.openWindows);
       held.set(partition, by);
     },
+    /** A stage-2 task deleted its repartition partition's records below `offset`. */
+    purged(partition: number, offset: number): void {
+      purged.set({ topology, partition }, offset);
+    },
     /** A stage-2 task closed (revoked, failed): its gauges go, or stale values would stay forever. */
     stage2Closed(partition: number): void {
-      for (const g of [lag, minimum, open]) g.remove({ topology, partition });
+      for (const g of [lag, minimum, open, purged]) g.remove({ topology, partition });
       forget(partition);
     },
   };

@@ -1,7 +1,7 @@
 /**
  * Loads a topology file: YAML (with positions) → `${ENV}` interpolation → shape (zod) → rules →
- * reader schema → fields → metric SQL in DuckDB; then deep-frozen. Every problem found is
- * reported at once, each at the line and column of the text it concerns.
+ * reader schema → fields → metric, filter and having SQL in DuckDB; then deep-frozen. Every
+ * problem found is reported at once, each at the line and column of the text it concerns.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { deepFreeze } from './freeze.js';
 import { interpolateDocument } from './interpolate.js';
 import { TopologyError, type TopologyIssue } from './issues.js';
 import { checkMetrics } from './metrics-sql.js';
+import { problemPath } from '../window/metric-check.js';
 import { dotted, locate, positionOf, valueAt, type Path } from './positions.js';
 import { durationRules, fieldRules, nameRules, outputNames, sinkRules } from './rules.js';
 import { TopologySchema, type TopologySpec } from './schema.js';
@@ -113,9 +114,7 @@ export async function loadTopology(file: string, options: LoadOptions = {}): Pro
     // 4. metric SQL as the runtime prepares it, once the names it uses are sound (else every metric would fail alike)
     const columns = columnsFromAvro(reader.schema);
     if (checkSql && nameRules(columns.map((c) => c.name), spec.aggregate).length === 0) {
-      for (const m of await checkMetrics(columns, spec.aggregate)) {
-        problem(m.metric === undefined ? ['aggregate', 'metrics'] : ['aggregate', 'metrics', m.metric], m.message);
-      }
+      for (const m of await checkMetrics(columns, spec.aggregate, spec.filter)) problem(problemPath(m), m.message);
     }
   }
   if (issues.length || !('schema' in reader)) fail();

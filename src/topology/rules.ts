@@ -5,6 +5,7 @@
  */
 import { parseS3Url } from '../sink/storage/s3-settings.js';
 import { fieldType, namedTypes, type FieldType } from '../window/columns.js';
+import { reservedName } from '../window/metadata.js';
 import { WINDOW_COLUMNS, type AggregateSpec } from '../window/sql.js';
 import { formatDuration } from './duration.js';
 import type { Path } from './positions.js';
@@ -114,13 +115,15 @@ export function fieldRules(spec: TopologySpec, readerSchema: Record<string, unkn
 /**
  * Names the result rows and the state table need: group_by fields exist, once, and leave the window
  * columns alone; metric names clash with nothing; no field takes the "__" prefix of sluice's own
- * state columns. The one copy of these rules: validation (fieldRules) and the runtime
+ * state columns, nor the name of a metadata column or a window bound that expressions use. The one copy of these rules: validation (fieldRules) and the runtime
  * (TaskTable.create) both apply it.
  */
 export function nameRules(fields: readonly string[], aggregate: AggregateSpec): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const f of fields) {
     if (f.startsWith('__')) problems.push({ path: ['source', 'value', 'schema'], message: `field "${f}" starts with "__", which sluice reserves for its own columns; rename the field` });
+    const reserved = reservedName(f);
+    if (reserved) problems.push({ path: ['source', 'value', 'schema'], message: `field "${f}" has the name expressions use for ${describeReserved(reserved)} (SQL names ignore case); rename the field` });
   }
   const known = new Set(fields);
   const seen = new Set<string>();
@@ -143,6 +146,7 @@ export function outputNames(spec: TopologySpec): string[] {
   return [...spec.aggregate.group_by, ...WINDOW_COLUMNS, ...Object.keys(spec.aggregate.metrics)];
 }
 
+const describeReserved = (name: string): string => (isWindowColumn(name) ? `the window bound ${name}` : `the record metadata ${name}`);
 const isWindowColumn = (name: string): boolean => (WINDOW_COLUMNS as readonly string[]).includes(name);
 const noField = (name: string, fields: readonly string[]): string => `no field "${name}" in the reader schema (fields: ${fields.join(', ')})`;
 const isEventTime = (t: FieldType): boolean =>

@@ -46,10 +46,10 @@ const Source = z.strictObject({
     .describe("How far event time may run ahead of the record's Kafka timestamp before the record is dead-lettered (EVENT_TIME_TOO_FAR_AHEAD); `off`: no bound"),
   partitioned_by_group_key: z
     .boolean()
-    .default(true)
+    .default(false)
     .describe(
-      'true: upstream keys records by the aggregate.group_by fields, so windows are computed per source partition (one stage). ' +
-        'false: records are re-keyed by the group key through the <name>-repartition topic, so each (key, window) gives one row whatever the input partitioning (two stages, docs/keyed-windows.md)',
+      'false (default): records are re-keyed by the group key through the <name>-repartition topic, so each (key, window) gives one row whatever the input partitioning (two stages, docs/keyed-windows.md). ' +
+        'true: upstream keys records by the aggregate.group_by fields, so windows are computed per source partition (one stage, saving the repartition round trip)',
     ),
   idle_timeout: Duration.optional().describe(
     'Two stages only; off by default. A source partition without records for this long (wall clock) raises its stream time to the wall clock minus this timeout, recorded in its commit, so it stops holding windows back and a quiet input closes its last windows; its later records for closed windows are late (docs/keyed-windows.md)',
@@ -84,7 +84,12 @@ const Aggregate = z.strictObject({
   metrics: z
     .record(FieldName, z.string().min(1))
     .refine((m) => Object.keys(m).length > 0, 'at least one metric is needed')
-    .describe('name: DuckDB aggregate expression over the value fields'),
+    .describe('name: DuckDB aggregate expression over the value fields, the record metadata (ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY) and window_start/window_end'),
+  having: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('DuckDB boolean expression over the result columns (group_by fields, window_start, window_end in epoch ms, metric names); rows it does not accept are sent to no sink'),
   max_key_bytes: z
     .number()
     .int()
@@ -128,6 +133,13 @@ export const TopologySchema = z.strictObject({
   name: Name.describe('Unique per pipeline: prefixes the group, transactional ids and Redis keys'),
   source: Source,
   dedup: Dedup.optional(),
+  filter: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'DuckDB boolean expression over the value fields and the record metadata (ROWTIME, ROWPARTITION, ROWOFFSET, ROWKEY); a record it does not accept is dropped before dedup and windows: it does not count and does not advance stream time',
+    ),
   window: Window,
   aggregate: Aggregate,
   sinks: Sinks,

@@ -7,7 +7,9 @@ import { SluiceError } from '../errors.js';
 import { ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
+import { filterTable } from './filter-sql.js';
 import { describe, prepareAggregate } from './prepare.js';
+import { RecordFilter } from './record-filter.js';
 import type { ResultColumn } from './result-types.js';
 import { openSandboxed, type DuckOptions } from './sandbox.js';
 import * as sessionSql from './session-sql.js';
@@ -24,7 +26,7 @@ const windowKey = (w: TimeWindow) => (w.slots ? `s${w.slots[0]}` : `${w.start}:$
 const areSessions = (ws: readonly TimeWindow[]): boolean => ws[0]?.slots !== undefined;
 
 export class DuckState {
-  private readonly tasks = new Set<TaskTable>();
+  private readonly tasks = new Set<TaskTable | RecordFilter>();
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
@@ -45,6 +47,14 @@ export class DuckState {
     return t;
   }
 
+  /** A task's record filter (`filter:`), on a connection of its own. */
+  async filter(partition: number, columns: readonly Column[], filter: string): Promise<RecordFilter> {
+    const f = await RecordFilter.create(await this.instance.connect(), filterTable(partition), columns, filter);
+    this.tasks.add(f);
+    f.onClose = () => this.tasks.delete(f);
+    return f;
+  }
+
   async close(): Promise<void> {
     for (const t of [...this.tasks]) await t.close();
     this.instance.closeSync();
@@ -58,6 +68,8 @@ export class TaskTable {
   private closed = false;
   /** Windows whose results the temporary table CLOSED holds. */
   private aggregated = new Set<string>();
+  /** Rows `aggregate.having` rejected in the last aggregate(). */
+  rejectedByHaving = 0;
   /** The sessions whose slots the slots table holds (session-sql.ts). */
   private slotsOf: readonly TimeWindow[] | undefined;
 
@@ -109,8 +121,9 @@ export class TaskTable {
    */
   async aggregate(windows: readonly TimeWindow[]): Promise<Array<Record<string, unknown>>> {
     if (windows.length === 0) return [];
-    const query = areSessions(windows) ? (await this.loadSlots(windows), this.aggregateSql('all', sessionSql.CLOSING_VIEW)) : this.aggregateSql(windows);
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${query}`);
+    const [selected, from] = areSessions(windows) ? (await this.loadSlots(windows), ['all', sessionSql.CLOSING_VIEW] as const) : [windows, this.table];
+    if (this.spec.having === undefined) await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${this.aggregateSql(selected, from)}`);
+    else this.rejectedByHaving = await this.aggregateWithHaving(selected, from);
     this.aggregated = new Set(windows.map(windowKey));
     return readRowObjects(await this.conn.run(`SELECT * FROM ${CLOSED}`));
   }
@@ -200,6 +213,14 @@ export class TaskTable {
     if (windows.length === this.aggregated.size) return `SELECT * FROM ${CLOSED} ORDER BY ${order}`;
     const w = windows[0]!; // a time window's own file
     return `SELECT * FROM ${CLOSED} WHERE window_start = ${w.start} AND window_end = ${w.end} ORDER BY ${order}`;
+  }
+
+  /** CLOSED gets the rows `having` accepts, as aggregateSql would select them; returns how many it rejected. */
+  private async aggregateWithHaving(windows: readonly TimeWindow[] | 'all', from: string): Promise<number> {
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${CLOSED} AS ${sql.verdictSql(from, this.spec, windows, this.metricTypes)}`);
+    const deleted = await this.conn.runAndReadAll(`DELETE FROM ${CLOSED} WHERE NOT ${sql.HAVING_VERDICT}`);
+    await this.conn.run(`ALTER TABLE ${CLOSED} DROP COLUMN ${sql.HAVING_VERDICT}`);
+    return Number(deleted.getRows()[0]?.[0] ?? 0);
   }
 
   private aggregateSql(windows: readonly TimeWindow[] | 'all', from = this.table): string {

@@ -2,8 +2,9 @@
  * Window kinds, registered by name (benthos-style): each kind turns its topology spec into an
  * assigner (which windows a timestamp falls in, when a window closes) and into the bookkeeping of
  * a task's open windows, so TaskWindows, WatermarkWindows and the state never branch on the kind.
- * Time windows are `[start, start + size)` aligned to the epoch; sessions are closed intervals per
- * group key that merge (docs/windows.md).
+ * Time windows are `[start, start + size)` aligned to the epoch, and none starts before it (as in
+ * Kafka Streams, a hopping record near 0 belongs to fewer windows); sessions are closed intervals
+ * per group key that merge (docs/windows.md).
  */
 import { SluiceError } from '../errors.js';
 import type { WindowSpec } from '../topology/schema.js';
@@ -23,7 +24,7 @@ export interface TimeWindow {
 }
 
 export interface WindowAssigner {
-  /** Every window that contains `ts` on its own, oldest first (a session: `[ts, ts]`, before any merge). */
+  /** Every window that contains `ts` on its own, oldest first (a session: `[ts, ts]`, before any merge); none starts before the epoch. */
   windowsOf(ts: number): TimeWindow[];
   /** The smallest stream time at which `w` is final: it closes once `streamTime >= closesAt(w)`. */
   closesAt(w: TimeWindow): number;
@@ -76,7 +77,7 @@ const tumbling: WindowKind<'tumbling'> = ({ size, grace }) => {
   positive('size', size);
   return timeKind((ts) => {
     const start = ts - floorMod(ts, size);
-    return [{ start, end: start + size }];
+    return start >= 0 ? [{ start, end: start + size }] : [];
   }, grace);
 };
 
@@ -88,7 +89,7 @@ const hopping: WindowKind<'hopping'> = ({ size, advance, grace }) => {
     // the newest window starts at the last multiple of advance <= ts; older ones while ts < start + size
     const newest = ts - floorMod(ts, advance);
     const out: TimeWindow[] = [];
-    for (let start = newest; start > ts - size; start -= advance) out.push({ start, end: start + size });
+    for (let start = newest; start > ts - size && start >= 0; start -= advance) out.push({ start, end: start + size });
     return out.reverse();
   }, grace);
 };

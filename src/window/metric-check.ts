@@ -11,6 +11,8 @@ import { sqlString } from './sql.js';
 export interface MetricProblem {
   /** The metric's name; undefined when the problem is the whole aggregate's. */
   metric?: string;
+  /** The topology path of an expression that is not a metric (`filter`, `aggregate.having`). */
+  path?: readonly (string | number)[];
   message: string;
 }
 
@@ -68,6 +70,11 @@ export function duckMessage(err: unknown): string {
 
 /** The user error for a topology whose metrics DuckDB cannot run; `details.problems` lists them all. */
 export function metricsError(problems: readonly MetricProblem[], cause?: unknown): SluiceError {
-  const text = problems.map((p) => `aggregate.metrics${p.metric === undefined ? '' : `.${p.metric}`}: ${p.message}`).join('; ');
-  return new SluiceError('TOPOLOGY_INVALID', text, { field: 'aggregate.metrics', problems }, { cause });
+  const text = problems.map((p) => `${problemPath(p).join('.')}: ${p.message}`).join('; ');
+  return new SluiceError('TOPOLOGY_INVALID', text, { field: problemPath(problems[0] ?? {}).join('.'), problems }, { cause });
+}
+
+/** Where in the topology a problem is: its own path, a metric, or the metrics as a whole. */
+export function problemPath(p: Pick<MetricProblem, 'metric' | 'path'>): Array<string | number> {
+  return p.path ? [...p.path] : p.metric === undefined ? ['aggregate', 'metrics'] : ['aggregate', 'metrics', p.metric];
 }

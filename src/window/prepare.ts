@@ -1,7 +1,8 @@
 /**
  * A task's aggregate, prepared in DuckDB before any row is stored: names, each metric's shape, the
- * state table (pruned to the columns the metrics read), and the result query bound once to learn
- * its types. The one path both `sluice validate` and the runtime take (via TaskTable.create), so
+ * state table (pruned to the columns the metrics read), the result query bound once to learn its
+ * types, and `having` over that result; likewise the record filter (prepareFilter). The one path
+ * both `sluice validate` and the runtime take (via TaskTable.create and RecordFilter.create), so
  * a topology that validates is one that runs. Every problem found is reported, each with its metric.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -9,10 +10,12 @@ import { SluiceError } from '../errors.js';
 import { dotted } from '../topology/positions.js';
 import { nameRules } from '../topology/rules.js';
 import type { Column } from './columns.js';
+import { METADATA_COLUMNS } from './metadata.js';
 import { duckProblem, expressionProblem, metricsError, type MetricProblem } from './metric-check.js';
 import { referencedColumns } from './prune.js';
 import type { ResultColumn } from './result-types.js';
 import { outputType } from './result-types.js';
+import * as filterSql from './filter-sql.js';
 import * as sql from './sql.js';
 
 export interface PreparedAggregate {
@@ -34,11 +37,16 @@ export async function prepareAggregate(conn: DuckDBConnection, table: string, co
     const message = await expressionProblem(conn, expr);
     if (message) shapes.push({ metric, message });
   }
+  const havingShape = spec.having === undefined ? undefined : await expressionProblem(conn, spec.having);
+  if (havingShape) shapes.push({ path: HAVING_PATH, message: havingShape });
   if (shapes.length > 0) throw metricsError(shapes);
 
-  const probe = sql.aggregateSql(table, spec, []);
+  // the metrics alone first: having is checked against their result once they bind
+  const metricsOnly = { group_by: spec.group_by, metrics: spec.metrics };
+  const probe = sql.aggregateSql(table, metricsOnly, []);
   const tree = await conn.runAndReadAll(`SELECT json_serialize_sql(${sql.sqlString(probe)})`);
-  const stored = referencedColumns(String(tree.getRows()[0]?.[0] ?? ''), columns);
+  // record metadata (ROWOFFSET, …) is stored, like a value field, only when a metric names it
+  const stored = referencedColumns(String(tree.getRows()[0]?.[0] ?? ''), [...columns, ...METADATA_COLUMNS]);
   await conn.run(sql.createTableSql(table, stored));
   let result: ResultColumn[];
   try {
@@ -54,7 +62,25 @@ export async function prepareAggregate(conn: DuckDBConnection, table: string, co
   }
   const metricTypes: Record<string, string> = {};
   for (const c of metricColumns) metricTypes[c.name] = outputType(c.duckType).sql;
+  if (spec.having !== undefined) await checkHaving(conn, sql.aggregateSql(table, metricsOnly, [], metricTypes), spec.having, result.map((c) => c.name));
   return { stored, metricTypes };
+}
+
+const HAVING_PATH = ['aggregate', 'having'];
+
+/** `having` over the result rows of `groups`: it binds there alone and is a boolean. */
+async function checkHaving(conn: DuckDBConnection, groups: string, having: string, resultNames: readonly string[]): Promise<void> {
+  let type: string;
+  try {
+    [{ duckType: type }] = (await describe(conn, `SELECT (\n${having}\n) FROM (${groups})`)) as [ResultColumn];
+  } catch (e) {
+    const message = withoutCandidates(duckProblem(e));
+    const hint = /not found|must appear in the GROUP BY|aggregate/i.test(message)
+      ? ` (having sees the result columns only: ${resultNames.join(', ')}; record metadata and value fields only through a metric, e.g. max(ROWOFFSET))`
+      : '';
+    throw metricsError([{ path: HAVING_PATH, message: `${message}${hint}` }], e);
+  }
+  if (type !== 'BOOLEAN') throw metricsError([{ path: HAVING_PATH, message: `must be a boolean expression (true: emit the row), got ${type}` }]);
 }
 
 /** Names and DuckDB types of a query's result columns. */
@@ -76,3 +102,42 @@ async function blame(conn: DuckDBConnection, table: string, spec: sql.AggregateS
   }
   return problems.length > 0 ? problems : [{ message: whole === undefined ? 'the metrics do not give one result column each' : duckProblem(whole) }];
 }
+
+export interface PreparedFilter {
+  /** Columns the filter reads (value fields and record metadata): its table stores only these. */
+  stored: Column[];
+}
+
+const FILTER_PATH = ['filter'];
+
+/**
+ * Creates the filter's table `table` on `conn` (filter-sql.ts) and checks `filter` as the runtime
+ * runs it: one expression, no aggregate, a boolean over the value fields and the record metadata.
+ * Throws TOPOLOGY_INVALID with the problem at `filter`.
+ */
+export async function prepareFilter(conn: DuckDBConnection, table: string, columns: readonly Column[], filter: string): Promise<PreparedFilter> {
+  const fail = (message: string, cause?: unknown): never => {
+    throw metricsError([{ path: FILTER_PATH, message }], cause);
+  };
+  const shape = await expressionProblem(conn, filter);
+  if (shape) fail(shape);
+  const query = filterSql.verdictSql(table, filter, 0, true);
+  const tree = await conn.runAndReadAll(`SELECT json_serialize_sql(${sql.sqlString(query)})`);
+  const stored = referencedColumns(String(tree.getRows()[0]?.[0] ?? ''), [...columns, ...METADATA_COLUMNS]);
+  await conn.run(filterSql.createFilterTableSql(table, stored));
+  let type = '';
+  try {
+    await describe(conn, query); // refuses aggregates and window functions in a WHERE
+    [{ duckType: type }] = (await describe(conn, filterSql.filterTypeSql(table, filter))) as [ResultColumn];
+  } catch (e) {
+    const message = withoutCandidates(duckProblem(e));
+    const visible = [...columns, ...METADATA_COLUMNS].map((c) => c.name);
+    const hint = /not found/i.test(message) ? ` (a filter sees the value fields and the record metadata: ${visible.join(', ')})` : '';
+    fail(`${message}${hint}`, e);
+  }
+  if (type !== 'BOOLEAN') fail(`must be a boolean expression (true: the record counts), got ${type}`);
+  return { stored };
+}
+
+/** DuckDB's "Candidate bindings" name the columns of sluice's own query (a pruned table), not what the author may use: the hint does. */
+const withoutCandidates = (message: string): string => message.replace(/\s*Candidate bindings:.*$/s, '');

@@ -12,7 +12,12 @@ export { quoteIdent };
 export interface AggregateSpec {
   group_by: readonly string[];
   metrics: Readonly<Record<string, string>>;
+  /** `aggregate.having`: a DuckDB boolean over the result columns; a row it does not accept (false or NULL) goes to no sink. */
+  having?: string | undefined;
 }
+
+/** The having verdict's column in verdictSql's result. */
+export const HAVING_VERDICT = '__keep';
 
 /** Bookkeeping columns after the value columns: source offset, event time, window bounds (ms). */
 export const STATE_COLUMNS = ['__offset', '__ts', '__wstart', '__wend'] as const;
@@ -57,6 +62,28 @@ const OR_WINDOWS = 3;
  * `-- comment` ends at the newline; metric-check.ts makes sure it is one expression.
  */
 export function aggregateSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[] | 'all', metricTypes: Readonly<Record<string, string>> = {}): string {
+  const groups = groupsSql(table, spec, windows, metricTypes);
+  // having sees the result columns only (a subquery): a metric named like a value field means the metric
+  if (spec.having !== undefined) return `SELECT * FROM (${groups}) WHERE (\n${spec.having}\n) ORDER BY ${resultOrder(spec)}`;
+  return `${groups} ORDER BY ${resultOrder(spec)}`;
+}
+
+/**
+ * aggregateSql's rows before `having`, each with the verdict in a last column HAVING_VERDICT
+ * (true: emitted), so that one aggregation also counts the rows having rejects. A NULL verdict
+ * rejects, as in the WHERE of aggregateSql.
+ */
+export function verdictSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[] | 'all', metricTypes: Readonly<Record<string, string>> = {}): string {
+  const verdict = `coalesce((\n${spec.having ?? 'true'}\n), false) AS ${HAVING_VERDICT}`;
+  return `SELECT *, ${verdict} FROM (${groupsSql(table, spec, windows, metricTypes)}) ORDER BY ${resultOrder(spec)}`;
+}
+
+/**
+ * One row per group and window, unordered. `window_start` and `window_end` come before the metrics,
+ * so a metric may use them (DuckDB resolves a name of the select list to its expression: e.g.
+ * `count(*) * window_end`); rules.ts refuses a value field of either name, which would shadow them.
+ */
+function groupsSql(table: string, spec: AggregateSpec, windows: readonly TimeWindow[] | 'all', metricTypes: Readonly<Record<string, string>>): string {
   const keys = spec.group_by.map(quoteIdent);
   const metrics = Object.entries(spec.metrics).map(([name, expr]) => {
     const type = metricTypes[name];
@@ -65,7 +92,7 @@ export function aggregateSql(table: string, spec: AggregateSpec, windows: readon
   });
   const select = [...keys, '__wstart AS window_start', '__wend AS window_end', ...metrics].join(', ');
   const groupBy = [...keys, '__wstart', '__wend'].join(', ');
-  return `SELECT ${select} FROM ${quoteIdent(table)} WHERE ${windowPredicate(windows)} GROUP BY ${groupBy} ORDER BY ${resultOrder(spec)}`;
+  return `SELECT ${select} FROM ${quoteIdent(table)} WHERE ${windowPredicate(windows)} GROUP BY ${groupBy}`;
 }
 
 /** The order of result rows: by window, then group_by; a replay writes the same rows in the same order. */

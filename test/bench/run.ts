@@ -10,7 +10,7 @@
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
  *          --skip-raw --profile --keep --timeout S --stages 1|2|both
  *          --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
- *          --live-rate N --live-seconds S --skip-live
+ *          --live-rate N --live-seconds S --skip-live --filter EXPR
  * --stages both (the default) also drains the same shape of input keyed by user (not by the group
  * key) through a two-stage topology (docs/keyed-windows.md) and prints it beside the single stage.
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
@@ -54,6 +54,8 @@ const { values: a } = parseArgs({
     'live-rate': { type: 'string', default: '5000' },
     'live-seconds': { type: 'string', default: '60' },
     'skip-live': { type: 'boolean', default: false },
+    // what a filter costs: give one every record passes (the outputs are still verified), e.g. "latency_ms >= 0"
+    filter: { type: 'string' },
   },
 });
 if (!['1', '2', 'both'].includes(a.stages)) {
@@ -94,19 +96,19 @@ if (!env.KAFKA_BROKERS || !env.SCHEMA_REGISTRY_URL || !env.REDIS_URL) {
 }
 const brokers = env.KAFKA_BROKERS.split(',');
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-const t = writeBenchTopology(dir);
+const t = writeBenchTopology(dir, DEMO_TOPOLOGY, false, a.filter);
 const rawGroups = [`${t.name}-raw`, `${t.name}-avro`];
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const runOne = a.stages !== '2';
 const runTwo = a.stages !== '1';
 const twoDir = join(dir, 'two-stage');
 mkdirSync(twoDir);
-const t2 = writeBenchTopology(twoDir, DEMO_TOPOLOGY, true);
+const t2 = writeBenchTopology(twoDir, DEMO_TOPOLOGY, true, a.filter);
 // the comparison is the default wherever Java and Maven are; without them the bench says why and goes on
 const streamsNote = a['skip-streams'] ? '--skip-streams' : !runOne ? 'it runs beside the single stage (--stages 1 or both)' : streamsUnavailable();
 const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
 const streamsRuns: StreamsRun[] = [];
-const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${liveRate} --live-seconds ${liveSeconds}`}`;
+const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${liveRate} --live-seconds ${liveSeconds}`}${a.filter === undefined ? '' : ` --filter ${JSON.stringify(a.filter)}`}`;
 
 try {
   say(`bench: preloading ${shape.events.toLocaleString('en')} events into ${t.source} (not timed)…`);

@@ -21,8 +21,8 @@ export interface BenchNames { name: string; group: string; source: string; outpu
 
 export interface BenchTopology extends BenchNames { file: string; schemaFile: string }
 
-/** The demo topology with every name replaced; its schema path made absolute; `twoStage`: source.partitioned_by_group_key: false. */
-export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY, twoStage = false): BenchTopology {
+/** The demo topology with every name replaced; its schema path made absolute; `twoStage`: source.partitioned_by_group_key: false; `filter`: a `filter:` expression. */
+export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY, twoStage = false, filter?: string): BenchTopology {
   const name = `bench-${randomBytes(4).toString('hex')}`;
   const n: BenchNames = {
     name,
@@ -45,6 +45,7 @@ export function writeBenchTopology(dir: string, demo = DEMO_TOPOLOGY, twoStage =
   doc.setIn(['dead_letter'], n.dlq);
   doc.setIn(['late'], n.late);
   if (twoStage) doc.setIn(['source', 'partitioned_by_group_key'], false);
+  if (filter !== undefined) doc.setIn(['filter'], filter);
   const file = join(dir, 'topology.yaml');
   writeFileSync(file, doc.toString());
   return { ...n, file, schemaFile };

@@ -65,6 +65,7 @@ export interface ChaosResult extends ReportInput { ok: boolean; text: string; di
 export const BUCKET_FAULTS = ['SIGKILL at after-commit'];
 export const REQUIRED_FAULTS = ['SIGKILL (random)', 'SIGKILL at before-commit', 'scale 1→3', 'zombie (SIGSTOP > session timeout, SIGCONT)', 'scale 3→1', 'Redis restart', 'registry down 10 s', 'broker restart'];
 const SESSION_TIMEOUT_MS = 6000;
+const SIGTERM_GRACE_MS = 30_000;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const t0 = Date.now();
@@ -84,6 +85,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let armed = true;
   let bucket: TestBucket | undefined;
   const required = [...REQUIRED_FAULTS, ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
+  // the crash points that must fire (step 1 below)
+  const crashKinds = ['SIGKILL at before-commit', ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
   try {
     services = await ChaosServices.start(dir, o.repoRoot, note, { s3: o.sink === 's3' });
     const { brokers, registryUrl, redisUrl, s3 } = services.endpoints;
@@ -99,7 +102,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       logDir,
       env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl, ...(s3 ?? {}) },
       ...(bucket ? { stateDirs: join(dir, 'disks') } : {}),
-      faults: () => (armed ? o.crashPoints : undefined),
+      faults: () => (armed ? stillArmed() : undefined),
       onExit: (i) => {
         if (i.exit?.crashPoint) fault(`SIGKILL at ${i.exit.crashPoint}`, `replica ${i.name} (SLUICE_FAULTS)`);
         else if (!i.exit?.expected) fault('unexpected exit', `replica ${i.name} code=${i.exit?.code} signal=${i.exit?.signal}`);
@@ -107,6 +110,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       note,
     });
     const sup = supervisor;
+    // once a required crash point has fired, later replicas no longer arm it: the others (e.g.
+    // after-commit with a bucket) get their turn instead of waiting for luck on a slow box
+    function stillArmed(): string {
+      const fired = new Set(faults.map((f) => f.kind));
+      const kindOf = (point: string) => `SIGKILL at ${point.split(':')[0]}`;
+      return o.crashPoints.split(',').filter((p) => !(crashKinds.includes(kindOf(p)) && fired.has(kindOf(p)))).join(',');
+    }
     const gate = new SendGate();
     let produced = 0;
     sup.scaleTo(1);
@@ -138,7 +148,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // 1. crash points until a replica killed itself between sendOffsets and EndTxn (and, with a
     // bucket, between the commit and the copies: a fresh replica rolls them forward from the bucket)
     const crashDeadline = Date.now() + 120_000;
-    const crashKinds = ['SIGKILL at before-commit', ...(bucket ? BUCKET_FAULTS : [])];
     while (!crashKinds.every((k) => faults.some((f) => f.kind === k)) && Date.now() < crashDeadline) await sleep(500);
     armed = false;
     note('crash points disarmed for replicas started from now on');
@@ -172,7 +181,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // sluice installs its SIGTERM handler only once started (src/cli/run.ts): a booting replica would die of the signal
     await Promise.all(sup.running().map((i) => waitForLog(i, (l) => l.msg === 'replica running', 60_000).catch(() => undefined)));
     fault('scale 3→1');
-    for (const s of await sup.scaleTo(1)) if (!s.alreadyExited && s.code !== 0) problems.push(`scale-down: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+    for (const s of await sup.scaleTo(1)) {
+      if (!s.alreadyExited && s.code !== 0) problems.push(`scale-down: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+      // Kubernetes' default grace period; a replica bounds its own stop well below (src/tasks/consumer.ts)
+      if ((s.ms ?? 0) > SIGTERM_GRACE_MS) problems.push(`scale-down: replica ${s.name} took ${((s.ms ?? 0) / 1000).toFixed(1)} s to exit on SIGTERM (over ${SIGTERM_GRACE_MS / 1000} s)`);
+    }
     await progressed('the scale-down');
 
     // 4. outages
@@ -202,7 +215,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (checkpoints && o.twoStage) checkpoints = await waitStage2(brokers, t.group, t.repartition, 120_000).catch((e: Error) => void problems.push(e.message));
     if (checkpoints) await (bucket ? waitPublishedInBucket(bucket, 'chaos/', checkpoints, 60_000) : waitPublished(t, checkpoints, 60_000)).catch((e: Error) => problems.push(e.message));
     const stops = await sup.stopAll();
-    for (const s of stops) if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+    for (const s of stops) {
+      if (!s.alreadyExited && s.code !== 0) problems.push(`final stop: replica ${s.name} exited ${s.code ?? s.signal} on SIGTERM (expected 0)`);
+      if ((s.ms ?? 0) > SIGTERM_GRACE_MS) problems.push(`final stop: replica ${s.name} took ${((s.ms ?? 0) / 1000).toFixed(1)} s to exit on SIGTERM (over ${SIGTERM_GRACE_MS / 1000} s)`);
+    }
     await probe.close();
 
     // 6. compare

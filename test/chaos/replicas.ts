@@ -29,7 +29,7 @@ export interface Instance {
 }
 
 /** How a replica ended on SIGTERM; alreadyExited: it had died before (a SIGKILL just before a scale-down), no SIGTERM was sent. */
-export interface Stopped { name: string; code: number | null; signal: string | null; alreadyExited?: boolean }
+export interface Stopped { name: string; code: number | null; signal: string | null; alreadyExited?: boolean; /** SIGTERM to exit. */ ms?: number }
 
 export interface LogLine { time: number; msg: string; level: number; [k: string]: unknown }
 
@@ -61,8 +61,9 @@ export class Supervisor {
     return [...this.slots.values()];
   }
 
+  /** Alive and not being killed (a SIGKILL's exit event comes a moment after the kill). */
   running(): Instance[] {
-    return this.live().filter((i) => !i.exit);
+    return this.live().filter((i) => !i.exit && i.ending !== 'kill');
   }
 
   start(cause: string, slot: string): Instance {
@@ -119,16 +120,20 @@ export class Supervisor {
   private async retire(slot: string): Promise<Stopped> {
     const i = this.slots.get(slot)!;
     this.slots.delete(slot); // its restart timer (if it died just before) sees this and does not fire
+    if (i.ending === 'kill') await i.exited; // SIGKILLed just before: no SIGTERM to send
     if (i.exit) return { name: i.name, code: i.exit.code, signal: i.exit.signal, alreadyExited: true };
     i.ending = 'term';
     if (!i.exit) {
       if (i.stopped) this.cont(i);
       i.child.kill('SIGTERM');
     }
+    const sent = Date.now();
     const killer = setTimeout(() => i.child.kill('SIGKILL'), 60_000);
     await i.exited;
     clearTimeout(killer);
-    return { name: i.name, code: i.exit!.code, signal: i.exit!.signal };
+    const ms = Date.now() - sent;
+    this.opts.note(`replica ${i.name}: SIGTERM → exit in ${(ms / 1000).toFixed(1)} s`);
+    return { name: i.name, code: i.exit!.code, signal: i.exit!.signal, ms };
   }
 
   kill(i: Instance): void {

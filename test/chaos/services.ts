@@ -16,7 +16,7 @@ import { stackDown } from '../../dev/stack/down.js';
 import { S3_ENV_KEYS } from '../../src/connection/stack-env.js';
 import { redactSecrets } from '../../src/telemetry/redact.js';
 import { startKafka } from '../../dev/stack/kafka.js';
-import { freePort } from '../../dev/stack/ports.js';
+import { isPortFree } from '../../dev/stack/ports.js';
 import { isAlive, stopPid, waitFor } from '../../dev/stack/processes.js';
 import { redisAnswers } from '../../dev/stack/redis.js';
 import { startRegistry } from '../../dev/stack/registry.js';
@@ -160,9 +160,19 @@ export class ChaosServices {
   }
 }
 
+/**
+ * The services restart on the same ports (broker restart, registry down, Redis restart). A port
+ * the kernel hands out (port 0) lies in its ephemeral range, which any outgoing connection on this
+ * busy box may take as its source port while the service is down (seen: the broker's controller
+ * port, "Address already in use", a failed run); ports below that range (32768 on Linux) are only
+ * ever taken by a listener that asks for them.
+ */
 async function distinctFreePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
+  while (ports.size < n) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.has(port) && (await isPortFree(port))) ports.add(port);
+  }
   return [...ports];
 }
 

@@ -4,9 +4,12 @@
  * append and commit, between offsets and EndTxn, after the commit, mid-publish), then scaled from
  * 2 to 3 replicas and one SIGKILLed by the test, must still commit exactly the keyed oracle:
  * one row per (page, window) on the topic and in Parquet, every dead letter and late record once.
+ * Meanwhile stage 2 deletes what it committed from the repartition topic (src/repartition/purge.ts):
+ * its log start offsets move, never past the committed offsets the restores replay from.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Supervisor } from '../chaos/replicas.js';
 import { loadTopology } from '../../src/topology/loader.js';
@@ -16,6 +19,7 @@ import { waitFor } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 import { committed, expectOracleRows, oracleInput, produce, sorted } from '../support/two-stage.js';
 
+const { ConfigResourceTypes } = kafkajs; // CommonJS: not a named export under Node's ESM loader
 const FAULTS = 'after-append:0.03,before-commit:0.05,after-commit:0.05,mid-publish:0.1';
 
 describe('two stages through crashes', () => {
@@ -60,5 +64,21 @@ describe('two stages through crashes', () => {
     expect(out.dlq).toEqual(sorted(expected.deadLetters));
     expect(out.late).toEqual(sorted(expected.late));
     expect(crashed().length, notes.join('\n')).toBeGreaterThan(0);
+
+    // the repartition topic: kept without a time limit, and purged up to what stage 2 committed
+    const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: t.repartition, configNames: ['retention.ms'] }] });
+      expect(resources[0]!.configEntries[0]!.configValue).toBe('-1');
+      const logStart = await admin.fetchTopicOffsets(t.repartition);
+      const groupOffsets = (await admin.fetchOffsets({ groupId: t.group, topics: [t.repartition] }))[0]!.partitions;
+      const committedOf = new Map(groupOffsets.map((p) => [p.partition, Number(p.offset)]));
+      for (const p of logStart) expect(Number(p.low), `partition ${p.partition}: purged no further than committed`).toBeLessThanOrEqual(committedOf.get(p.partition)!);
+      expect(logStart.filter((p) => Number(p.low) > 0).length, 'purged partitions').toBeGreaterThan(0);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

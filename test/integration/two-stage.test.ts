@@ -64,6 +64,7 @@ describe('two stages: one row per key and window, whatever the partitioning and 
     expect(out.dlq).toEqual(sorted(expected.deadLetters));
     expect(out.late).toEqual(sorted(expected.late));
     expect(sorted(single.late)).toEqual(out.late);
+    expect(sorted(single.deadLetters)).toEqual(out.dlq);
     const source = await sourceRecords(endpoints().brokers, t.source);
     for (const { message } of await readToEnd(endpoints().brokers, t.late)) expectLateHeaders(message, { source: t.source, records: source, late: expected.late });
     // both replicas run tasks of both stages, are ready, and count what crossed between the stages

@@ -9,10 +9,14 @@
  *   inputs must keep a key's duplicates in its original's partition (the generator does: a
  *   duplicate re-sends the same Kafka key). Partitions are visited in ascending order. The dedup
  *   TTL is assumed longer than the test.
+ * - A valid record with a null group_by value, or one the `filter` option rejects (the topology's
+ *   filter, written in JS by the test), is dropped before dedup: it neither counts nor advances
+ *   stream time.
  * - Invalid records and duplicates do not advance stream time. Stream time = max event time,
  *   including the current record. Windows are [start, start + size), starts aligned to the epoch
  *   on multiples of the advance; a record goes to each of its windows with end + grace > stream
- *   time; if there is none it is late.
+ *   time; if there is none it is late. No window starts before the epoch (a hopping record near 0
+ *   belongs to fewer windows).
  * - A window is emitted iff it is closed at the end of the input (end + grace <= the final stream
  *   time of its partition); the others are reported as pending.
  * - Sessions (gap, grace; G = gap + grace + 1): a record is late iff ts + G <= stream time (its
@@ -77,6 +81,10 @@ export interface OracleResult {
   deadLetters: Position[];
   late: LateRecord[];
   duplicates: Position[];
+  /** Valid records with a null (or absent) group_by value: dropped, no stream-time advance. */
+  nullKeys: Position[];
+  /** Valid records the `filter` option rejected: dropped before dedup, no stream-time advance. */
+  filtered: Position[];
   /** Final stream time per partition (absent when a partition has no valid record). */
   streamTime: Map<number, number>;
 }
@@ -86,6 +94,8 @@ type Metric = (rows: Record<string, unknown>[]) => number | null;
 export interface OracleOptions {
   /** Windows per group key across partitions, closed by the minimum stream time (two stages). */
   keyed?: boolean;
+  /** The topology's `filter:`, written in JS by the test (the oracle runs no SQL): true keeps the record. */
+  filter?: (event: Record<string, unknown>, at: Position) => boolean;
 }
 
 export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology, options: OracleOptions = {}): OracleResult {
@@ -99,7 +109,7 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
   const groupBy = [...topology.aggregate.group_by];
   const metrics = Object.entries(topology.aggregate.metrics).map(([name, expr]) => [name, parseMetric(expr)] as const);
 
-  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], streamTime: new Map() };
+  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], nullKeys: [], filtered: [], streamTime: new Map() };
   const seen = new Set<string>();
   type Open = Map<string, { start: number; group: Record<string, unknown>; rows: Record<string, unknown>[]; offsets: number[] }>;
   const keyed: Open = new Map();
@@ -127,6 +137,7 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
         result.deadLetters.push(here);
         continue;
       }
+      if (dropped(event, here, groupBy, options, result)) continue;
       if (dedupFields.length > 0) {
         const key = JSON.stringify(dedupFields.map((f) => String(event[f])));
         if (seen.has(key)) {
@@ -138,7 +149,8 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
       streamTime = Math.max(streamTime, ts);
       // every start s = k·advance with s <= ts < s + size, newest first
       const starts: number[] = [];
-      for (let s = Math.floor(ts / advance) * advance; s > ts - size; s -= advance) starts.push(s);
+      // none before the epoch: Kafka Streams creates no window with a negative start
+      for (let s = Math.floor(ts / advance) * advance; s > ts - size && s >= 0; s -= advance) starts.push(s);
       const live = starts.filter((s) => s + size + grace > streamTime);
       if (live.length === 0) {
         const newest = { start: starts[0]!, end: starts[0]! + size };
@@ -170,10 +182,23 @@ export function oracle(partitions: ReadonlyMap<number, readonly OracleRecord[]>,
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A null group key, then the filter: the record is dropped before dedup and counts nowhere (docs/windows.md). */
+function dropped(event: Record<string, unknown>, at: Position, groupBy: readonly string[], options: OracleOptions, result: OracleResult): boolean {
+  if (groupBy.some((f) => event[f] === null || event[f] === undefined)) {
+    result.nullKeys.push(at);
+    return true;
+  }
+  if (options.filter && !options.filter(event, at)) {
+    result.filtered.push(at);
+    return true;
+  }
+  return false;
+}
+
 interface Admitted { partition: number; offset: number; ts: number; judged: number; event: Record<string, unknown> }
 
 /** The shared part: dead letters, dedup, stream time per partition, in partition then offset order. */
-function admit(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology, result: OracleResult, each: (r: Admitted) => void): void {
+function admit(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topology: OracleTopology, result: OracleResult, options: OracleOptions, each: (r: Admitted) => void): void {
   const eventTime = topology.source.event_time;
   const dedupFields = topology.dedup === undefined ? [] : typeof topology.dedup.key === 'string' ? [topology.dedup.key] : [...topology.dedup.key];
   const seen = new Set<string>();
@@ -185,6 +210,7 @@ function admit(partitions: ReadonlyMap<number, readonly OracleRecord[]>, topolog
         result.deadLetters.push({ partition, offset });
         continue;
       }
+      if (dropped(event, { partition, offset }, [...topology.aggregate.group_by], options, result)) continue;
       if (dedupFields.length > 0) {
         const key = JSON.stringify(dedupFields.map((f) => String(event[f])));
         if (seen.has(key)) {
@@ -209,9 +235,9 @@ function sessionOracle(
   const G = w.gap + w.grace + 1;
   const groupBy = [...topology.aggregate.group_by];
   const metrics = Object.entries(topology.aggregate.metrics).map(([name, expr]) => [name, parseMetric(expr)] as const);
-  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], streamTime: new Map() };
+  const result: OracleResult = { windows: [], pending: [], deadLetters: [], late: [], duplicates: [], nullKeys: [], filtered: [], streamTime: new Map() };
   const byKey = new Map<string, Admitted[]>();
-  admit(partitions, topology, result, (r) => {
+  admit(partitions, topology, result, options, (r) => {
     if (r.ts + G <= r.judged) {
       result.late.push({ partition: r.partition, offset: r.offset, eventTime: r.ts, window: { start: r.ts, end: r.ts }, lateByMs: r.judged - (r.ts + G) });
       return;

@@ -38,17 +38,19 @@ function topicsOf(name: string): CaseTopics {
 }
 
 function topologyYaml(c: RefCase, t: CaseTopics, twoStage: boolean): string {
+  // `having` belongs under aggregate:, the rest of a case's topology fields (filter, emit) at the top
+  const { having, ...top } = c.topology ?? {};
   return stringify({
     name: t.name,
     source: { topic: t.source, group: t.group, value: { schema: EVENT_SCHEMA }, event_time: 'ts', session_timeout: '10s', partitioned_by_group_key: !twoStage },
     dedup: { key: 'eid', ttl: horizonOf(c) + 3_600_000 },
     window: c.window,
-    aggregate: { group_by: ['id'], metrics: c.metrics },
+    aggregate: { group_by: ['id'], metrics: c.metrics, ...(having === undefined ? {} : { having }) },
     sinks: { topic: { name: t.output } },
     dead_letter: `${t.name}-dlq`,
     late: t.late,
     batch: { max_records: 500, max_wait: '50ms' },
-    ...c.topology,
+    ...top,
   });
 }
 

@@ -1,4 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { windowAssigner } from '../../src/window/kinds.js';
 import { describe, expect, it } from 'vitest';
 import { oracle, parseMetric, quantileCont, type OracleRecord, type OracleTopology } from '../support/oracle.js';
 import { Rng } from '../../src/gen/prng.js';
@@ -57,6 +58,31 @@ describe('oracle, by hand', () => {
     expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[10, [1, 3]], [15, [3]]]);
     // the newest of its windows, [5, 15), closed at 15 + 0; stream time is 16
     expect(r.late).toEqual([{ partition: 0, offset: 4, eventTime: 9, window: { start: 5, end: 15 }, lateByMs: 1 }]);
+  });
+
+  it('hopping: no window starts before the epoch, as src/window/kinds.ts assigns them', () => {
+    const window = { type: 'hopping', size: 10, advance: 3, grace: 100 } as const;
+    const topo: OracleTopology = { ...tumbling, dedup: undefined, window, aggregate: { group_by: [], metrics: { n: 'count(*)' } } };
+    const times = Array.from({ length: 25 }, (_, ts) => ts);
+    const r = oracle(new Map([[0, times.map((ts, offset) => ({ offset, event: { ts } }))]]), topo);
+    const got = [...r.windows, ...r.pending].map((w) => [w.start, w.offsets]).sort((a, b) => Number(a[0]) - Number(b[0]));
+    const assigner = windowAssigner(window);
+    const want = new Map<number, number[]>();
+    for (const ts of times) for (const w of assigner.windowsOf(ts)) want.set(w.start, [...(want.get(w.start) ?? []), ts]);
+    expect(got).toEqual([...want].sort((a, b) => a[0] - b[0]));
+    expect(got[0]).toEqual([0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+  });
+
+  it('a null group key and a filtered record are dropped before dedup: no count, no stream-time advance', () => {
+    const topo: OracleTopology = { ...tumbling, aggregate: { group_by: ['page'], metrics: { n: 'count(*)' } } };
+    const recs = [ev('e1', 1, 'x', 1), { ...ev('e2', 50, 'x', 1), page: null }, ev('e3', 60, 'x', -1), ev('e3', 2, 'x', 5), ev('e4', 3, 'x', 1)];
+    const r = oracle(new Map([[0, recs.map((event, offset) => ({ offset, event }))]]), topo, { filter: (e) => (e.latency_ms as number) >= 0 });
+    expect(r.nullKeys).toEqual([{ partition: 0, offset: 1 }]);
+    expect(r.filtered).toEqual([{ partition: 0, offset: 2 }]);
+    // e3's second copy is not a duplicate (its first was filtered, never admitted); stream time stayed at 3
+    expect(r.duplicates).toEqual([]);
+    expect(r.streamTime.get(0)).toBe(3);
+    expect(r.pending.map((w) => [w.start, w.offsets])).toEqual([[0, [0, 3, 4]]]);
   });
 
   it('quantile_cont interpolates at (n - 1) * q', () => {

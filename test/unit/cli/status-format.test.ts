@@ -35,3 +35,37 @@ describe('formatStatus', () => {
     expect(p1.split(/\s{2,}/)).toEqual(['1', '-', '40', '40', '-', '-', '-', '0', '- (unassigned)']);
   });
 });
+
+describe('formatStatus with two stages', () => {
+  const owner = { memberId: 'sluice-pv-0123-4567-89abcdef', clientId: 'sluice-pv', host: '/10.0.0.7' };
+  const two: GroupStatus = {
+    ...status,
+    partitions: [{ partition: 0, committed: 900, high: 900, lag: 0, checkpoint: { position: 900, streamTime: Date.UTC(2026, 0, 1, 10, 0, 21), openWindows: [], pendingFiles: 0, staging: null }, restore: null, owner }],
+    stage2: {
+      topic: 'pv-repartition',
+      partitions: [
+        {
+          partition: 0,
+          committed: 700,
+          high: 880,
+          lag: 180,
+          checkpoint: { position: 880, streamTime: 0, openWindows: [{ start: Date.UTC(2026, 0, 1, 10, 0, 10), end: Date.UTC(2026, 0, 1, 10, 0, 20) }], pendingFiles: 0, staging: null },
+          restore: { from: 700, to: 880, offsets: 180 },
+          owner,
+          logStart: 650,
+          minimum: Date.UTC(2026, 0, 1, 10, 0, 19),
+        },
+      ],
+    },
+  };
+  const lines = formatStatus(two).split('\n');
+
+  it('prints a table per stage: stage 1 without windows, stage 2 with its purge point and minimum', () => {
+    const s1 = lines.indexOf('stage 1 (source page_views: decode, dedup, lateness)');
+    const s2 = lines.indexOf('stage 2 (pv-repartition: windows per group key)');
+    expect(s1).toBeGreaterThan(0);
+    expect(lines[s1 + 2]!.split(/\s{2,}/)).toEqual(['0', '900', '900', '0', '2026-01-01T10:00:21.000Z', 'sluice-pv /10.0.0.7 89abcdef']);
+    expect(lines[s2 + 1]!.split(/\s{2,}/)).toEqual(['partition', 'committed', 'high', 'lag', 'purged to', 'minimum', 'open windows', 'pending', 'restore', 'owner (client host member)']);
+    expect(lines[s2 + 2]!.split(/\s{2,}/)).toEqual(['0', '700', '880', '180', '650', '2026-01-01T10:00:19.000Z', '10:00:10–10:00:20', '0', '180', 'sluice-pv /10.0.0.7 89abcdef']);
+  });
+});

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { encodeWatermark, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
+import { encodeWatermark, PACK_BYTES, RepartitionCodec, watermarkMessages } from '../../../src/repartition/codec.js';
 import { RecordDecoder } from '../../../src/serde/decoder.js';
 import { encodeWire } from '../../../src/serde/wire.js';
 
@@ -40,7 +40,7 @@ describe('repartition records', () => {
     const back = codec.decode(codec.encodeData({ ...base, value }));
     expect(back.kind).toBe('data');
     if (back.kind !== 'data') return;
-    expect({ ...back, value: undefined }).toEqual({ kind: 'data', ...base, value: undefined });
+    expect({ ...back, value: undefined }).toEqual({ kind: 'data', ...base, key: '', value: undefined });
     expect(back.value).toEqual(value); // NaN, bytes, arrays and enums as the decoder made them
     expect(Object.keys(back.value)).not.toContain('unused');
   });
@@ -52,6 +52,22 @@ describe('repartition records', () => {
     expect(back.kind === 'data' && Object.is(back.value.score, -0)).toBe(true);
   });
 
+  it('carries the source key only when an expression reads ROWKEY; metadata set on the value is not encoded', () => {
+    const value = { id: 'e', ts: 1, page: 'p', latency_ms: 3, score: 1, raw: Buffer.alloc(0), tags: [], kind: 'A' };
+    const withKey = new RepartitionCodec(reader, fields, { sourceKey: true });
+    const row = { ...base, key: 'p' };
+    const [keyed] = withKey.decodeAll(withKey.encodePacked([{ ...row, sourceKey: Buffer.from('user-7'), value }])[0]!);
+    expect(keyed?.kind === 'data' && keyed.sourceKey?.toString()).toBe('user-7');
+    const [none] = withKey.decodeAll(withKey.encodePacked([{ ...row, sourceKey: null, value }])[0]!);
+    expect(none?.kind === 'data' && none.sourceKey).toBeNull();
+    // without ROWKEY the encoding has no source key field, not a byte more
+    const [plain] = codec.encodePacked([{ ...row, sourceKey: Buffer.from('user-7'), value: { ...value, ROWOFFSET: 77, ROWKEY: 'user-7' } }]);
+    expect(plain).toEqual(codec.encodePacked([{ ...row, value }])[0]);
+    const [back] = codec.decodeAll(plain!);
+    expect(back?.kind === 'data' && back.sourceKey).toBeUndefined();
+    expect(back?.kind === 'data' && Object.keys(back.value)).not.toContain('ROWOFFSET');
+  });
+
   it('a watermark names its source partition and stream time, one per repartition partition', () => {
     expect(codec.decode(encodeWatermark(3, 1_700_000_000_000))).toEqual({ kind: 'watermark', partition: 3, streamTime: 1_700_000_000_000 });
     const ms = watermarkMessages(2, 99, 4);
@@ -61,5 +77,23 @@ describe('repartition records', () => {
 
   it('anything else on the topic is an internal error, not a silent skip', () => {
     for (const v of [null, Buffer.from('nope'), Buffer.from('{"t":1}'), Buffer.from('{"w":1.5,"p":0}'), Buffer.from([1, 2])]) expect(() => codec.decode(v)).toThrow(/neither data nor a watermark/);
+    for (const v of [Buffer.from([2]), Buffer.from([2, 2])]) expect(() => codec.decodeAll(v)).toThrow(/neither data nor a watermark/);
+  });
+
+  it('rows travel packed, in their order, each record under PACK_BYTES of rows', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...base, key: `/p${i % 7}`, offset: i, value: { id: `e${i}`, ts: i, page: `/p${i % 7}`, latency_ms: i, score: 1.5, raw: Buffer.alloc(0), tags: ['x'], kind: 'A' } }));
+    const packed = codec.encodePacked(rows);
+    expect(packed.length).toBeGreaterThan(1);
+    expect(packed.every((b) => b[0] === 2 && b.length <= PACK_BYTES + 1)).toBe(true);
+    const back = packed.flatMap((b) => codec.decodeAll(b));
+    expect(back.map((r) => (r.kind === 'data' ? [r.offset, r.value.id, r.key] : r.kind))).toEqual(rows.map((r) => [r.offset, r.value.id, r.key]));
+  });
+
+  it('a row larger than PACK_BYTES travels alone; the earlier one-row records and watermarks still read', () => {
+    const big = { ...base, key: 'k', value: { id: 'big', ts: 1, page: 'x'.repeat(PACK_BYTES + 10), latency_ms: null, score: 0, raw: Buffer.alloc(0), tags: [], kind: 'B' } };
+    const small = { ...base, key: 'k', offset: 78, value: { ...big.value, id: 'small', page: 'y' } };
+    expect(codec.encodePacked([small, big, small]).map((b) => codec.decodeAll(b).length)).toEqual([1, 1, 1]);
+    expect(codec.decodeAll(codec.encodeData(small), Buffer.from('/a'))).toMatchObject([{ kind: 'data', offset: 78, key: '/a' }]);
+    expect(codec.decodeAll(encodeWatermark(1, 5))).toEqual([{ kind: 'watermark', partition: 1, streamTime: 5 }]);
   });
 });

@@ -17,6 +17,7 @@ describe('metrics', () => {
     tm.restored(1.5, 900);
     tm.outage('redis', true);
     tm.redisDataLoss();
+    tm.havingRejected(4);
     tm.windowSize(10);
     tm.storageOperation('s3', 'put', 0.02, true);
     tm.storageOperation('s3', 'copy', 0, false);
@@ -36,13 +37,16 @@ describe('metrics', () => {
       'sluice_dependency_outage{topology="pv",dependency="redis"} 1',
       'sluice_dependency_outage{topology="pv",dependency="kafka"} 0',
       'sluice_redis_data_loss_total{topology="pv"} 1',
+      'sluice_having_rejected_rows_total{topology="pv"} 4',
+      'sluice_records_total{topology="pv",partition="0",outcome="filtered"} 0',
+      'sluice_records_total{topology="pv",partition="0",outcome="null_key"} 0',
       'sluice_partitions_assigned{topology="pv"} 1',
       'sluice_window_size_seconds{topology="pv"} 10',
       'sluice_storage_operation_seconds_count{topology="pv",backend="s3",operation="put"} 1',
       'sluice_storage_failures_total{topology="pv",backend="s3",operation="copy"} 1',
       'sluice_storage_failures_total{topology="pv",backend="local",operation="put"} 0',
     ]) expect(text).toContain(line);
-    expect(RECORD_OUTCOMES).toEqual(['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']);
+    expect(RECORD_OUTCOMES).toEqual(['decoded', 'dead_lettered', 'null_key', 'filtered', 'duplicate', 'late', 'aggregated']);
     expect(await b.registry.metrics()).not.toContain('topology="pv"');
   });
 
@@ -84,8 +88,10 @@ describe('stage metrics (two stages)', () => {
     expect(text).toContain('sluice_watermark_minimum_seconds{topology="pv",partition="4"} 2');
     expect(text).toContain('sluice_windows_held_back{topology="pv",partition="4",source_partition="0"} 1');
     expect(text).not.toMatch(/sluice_windows_held_back\{[^}]*source_partition="1"/);
+    sm.purged(4, 1234);
+    expect(await m.registry.metrics()).toContain('sluice_repartition_purged_offset{topology="pv",partition="4"} 1234');
     sm.stage2Closed(4);
     text = await m.registry.metrics();
-    expect(text).not.toMatch(/sluice_(repartition_lag|watermark_minimum_seconds|open_windows|windows_held_back)\{/);
+    expect(text).not.toMatch(/sluice_(repartition_lag|watermark_minimum_seconds|open_windows|windows_held_back|repartition_purged_offset)\{/);
   });
 });

@@ -25,8 +25,8 @@ describe('sluice validate', { timeout: 60_000 }, () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
-      'topologies/page-views.yaml: ok (page-views: page_views → topic page_views_10s, parquet ../data/page_views_10s; tumbling 10s + 2s grace)',
-      'topologies/checkout-latency.yaml: ok (checkout-latency: checkouts → topic checkout_latency_1m, parquet ../data/checkout_latency_1m; hopping 1m every 10s + 5s grace)',
+      'topologies/page-views.yaml: ok (page-views: page_views → topic page_views_10s, parquet ../data/page_views_10s; tumbling 10s + 2s grace; one stage)',
+      'topologies/checkout-latency.yaml: ok (checkout-latency: checkouts → topic checkout_latency_1m, parquet ../data/checkout_latency_1m; hopping 1m every 10s + 5s grace; two stages via checkout-latency-repartition)',
     ]);
   });
 

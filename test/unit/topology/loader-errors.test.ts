@@ -44,8 +44,8 @@ describe('topology errors name file, line, column, field and value', () => {
   });
 
   it('source.idle_timeout needs two stages', async () => {
-    expect(await errorLines(withLine(6, '  event_time: ts\n  idle_timeout: 30s'))).toEqual([
-      'f.yaml:7:17: source.idle_timeout: applies to two stages only in this version: set source.partitioned_by_group_key: false, or remove it (got "30s")',
+    expect(await errorLines(withLine(6, '  event_time: ts\n  partitioned_by_group_key: true\n  idle_timeout: 30s'))).toEqual([
+      'f.yaml:8:17: source.idle_timeout: applies to two stages only in this version: set source.partitioned_by_group_key: false, or remove it (got "30s")',
     ]);
   });
 

@@ -17,10 +17,9 @@ describe('tumbling windows', () => {
     expect(tumbling.windowsOf(0)).toEqual([{ start: 0, end: 10_000 }]);
   });
 
-  it('align negative timestamps to the epoch too', () => {
-    expect(tumbling.windowsOf(-1)).toEqual([{ start: -10_000, end: 0 }]);
-    expect(tumbling.windowsOf(-10_000)).toEqual([{ start: -10_000, end: 0 }]);
-    expect(tumbling.windowsOf(-10_001)).toEqual([{ start: -20_000, end: -10_000 }]);
+  it('never start before the epoch (decode rejects negative event times anyway)', () => {
+    expect(tumbling.windowsOf(-1)).toEqual([]);
+    expect(tumbling.windowsOf(-10_001)).toEqual([]);
   });
 
   it('close at end + grace', () => {
@@ -47,19 +46,26 @@ describe('hopping windows', () => {
     ]);
   });
 
-  it('handle negative timestamps and an advance that does not divide size', () => {
-    expect(hopping.windowsOf(-1)).toEqual([
-      { start: -10_000, end: 0 },
-      { start: -5_000, end: 5_000 },
+  it('never start before the epoch: a record near 0 belongs to fewer windows (as in Kafka Streams)', () => {
+    expect(hopping.windowsOf(0)).toEqual([{ start: 0, end: 10_000 }]);
+    expect(hopping.windowsOf(4_999)).toEqual([{ start: 0, end: 10_000 }]);
+    expect(hopping.windowsOf(5_000)).toEqual([
+      { start: 0, end: 10_000 },
+      { start: 5_000, end: 15_000 },
     ]);
+    expect(hopping.windowsOf(-1)).toEqual([]);
+  });
+
+  it('handle an advance that does not divide size', () => {
     const odd = windowAssigner({ type: 'hopping', size: 10, advance: 3, grace: 0 });
     expect(odd.windowsOf(10).map((w) => w.start)).toEqual([3, 6, 9]);
-    expect(odd.windowsOf(-1).map((w) => w.start)).toEqual([-9, -6, -3]);
+    expect(odd.windowsOf(4).map((w) => w.start)).toEqual([0, 3]);
   });
 
   it('with advance = size behave like tumbling', () => {
     const h = windowAssigner({ type: 'hopping', size: 10_000, advance: 10_000, grace: 0 });
-    expect(h.windowsOf(-1)).toEqual([{ start: -10_000, end: 0 }]);
+    expect(h.windowsOf(12_345)).toEqual(tumbling.windowsOf(12_345));
+    expect(h.windowsOf(-1)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateSql, copyParquetSql, createTableSql, deleteWindowsSql, windowPredicate } from '../../../src/window/sql.js';
+import { aggregateSql, copyParquetSql, createTableSql, deleteWindowsSql, verdictSql, windowPredicate } from '../../../src/window/sql.js';
 
 const columns = [
   { name: 'page', duckType: 'VARCHAR', nullable: false },
@@ -48,6 +48,25 @@ describe('aggregate query', () => {
   it('matches nothing for no windows', () => {
     expect(windowPredicate([])).toBe('false');
     expect(deleteWindowsSql('t', [{ start: 5, end: 6 }])).toBe('DELETE FROM "t" WHERE (__wstart = 5 AND __wend = 6)');
+  });
+});
+
+describe('having', () => {
+  const having = { group_by: ['page'], metrics: { views: 'count(*)' }, having: 'views > 1 AND window_start >= 0' };
+  const groups =
+    'SELECT "page", __wstart AS window_start, __wend AS window_end, CAST((\ncount(*)\n) AS BIGINT) AS "views" FROM "t" ' +
+    'WHERE (__wstart = 0 AND __wend = 10) GROUP BY "page", __wstart, __wend';
+
+  it('filters the result rows in an outer query, so it sees result columns only', () => {
+    expect(aggregateSql('t', having, [{ start: 0, end: 10 }], { views: 'BIGINT' })).toBe(
+      `SELECT * FROM (${groups}) WHERE (\nviews > 1 AND window_start >= 0\n) ORDER BY window_start, window_end, "page"`,
+    );
+  });
+
+  it('gives every row with its verdict (NULL rejects, as in the WHERE) for the count of rejected rows', () => {
+    expect(verdictSql('t', having, [{ start: 0, end: 10 }], { views: 'BIGINT' })).toBe(
+      `SELECT *, coalesce((\nviews > 1 AND window_start >= 0\n), false) AS __keep FROM (${groups}) ORDER BY window_start, window_end, "page"`,
+    );
   });
 });
 

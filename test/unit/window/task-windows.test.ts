@@ -108,11 +108,16 @@ describe('TaskWindows (hopping 10s every 5s, grace 1s)', () => {
 
   it('closes hopping windows oldest first and moves the low-water mark', () => {
     const t = new TaskWindows(hopping);
-    t.observe(0, 1_000); // [-5,5) [0,10)
-    t.observe(1, 6_000); // [0,10) [5,15)
-    t.observe(2, 12_000); // [5,15) [10,20)
-    expect(t.closable()).toEqual([w(-5_000), w(0)]); // closes at 6s and 11s
+    t.observe(0, 101_000); // [95,105) [100,110)
+    t.observe(1, 106_000); // [100,110) [105,115)
+    t.observe(2, 112_000); // [105,115) [110,120)
+    expect(t.closable()).toEqual([w(95_000), w(100_000)]); // closes at 106s and 111s
     t.markClosed(t.closable());
     expect(t.lowWaterMark(3)).toBe(1);
+  });
+
+  it('opens no window before the epoch', () => {
+    const t = new TaskWindows(hopping);
+    expect(t.observe(0, 1_000)).toEqual({ late: false, windows: [w(0)] });
   });
 });
