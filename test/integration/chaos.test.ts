@@ -70,7 +70,7 @@ describe.skipIf(skip)('exactly-once under failure (chaos, CI scale)', () => {
 
   // issue 11: session windows (gap 2 s, grace 3 s at this step) merging across batches, crashes and
   // rebalances, one stage; `npm run chaos -- --window session [--two-stage]` for the full scale.
-  // Like the bucket and two-stage cases it takes ~4 min on the 2-core box: only with SLUICE_CHAOS_ALL=1
+  // 200–265 s on the 2-core box (5 runs), over npm test's 3 min per case: like the bucket case, only with SLUICE_CHAOS_ALL=1
   // (`SLUICE_CHAOS_ALL=1 npx vitest run --project integration test/integration/chaos.test.ts -t "session windows"`)
   it.runIf(all)('session windows: the same faults, every session once, as the oracle merges them', { timeout: 420_000 }, async () => {
     expect(missing, 'prerequisites of the chaos test (README, Tests)').toEqual([]);

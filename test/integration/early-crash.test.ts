@@ -113,7 +113,7 @@ describe('early results through crashes', () => {
     for (const k of REQUIRED) expect(crashes(), notes.join('\n')).toContain(k);
     expectOracleRows(out.topic, expected);
     const { visible, all } = await readEarly(t, false);
-    expect(visible.length, 'early rows').toBeGreaterThan(200);
+    expect(visible.length, 'early rows (how many depends on stage 1\'s batching)').toBeGreaterThan(50);
     // early rows may belong to windows still open at the end of the input (the oracle's pending ones)
     expectClean(consistentEarly(visible, expected));
     console.log(`${notes.join('\n')}\nearly rows: ${visible.length} committed, ${all.length} under read_uncommitted; final rows ${expected.windows.length}`);
