@@ -1,11 +1,11 @@
 /**
  * The loop of loop.ts with kafkajs, as sluice runs it: the consumer settings of
- * src/runtime/replica.ts, batches per partition as src/source/consumer.ts cuts them, and sluice's
+ * src/runtime/replica.ts, batches per partition as src/tasks/consumer.ts cuts them, and sluice's
  * own TaskTransaction (fence, begin, send, sendOffsets with the checkpoint as metadata, commit).
  *   node --import tsx test/bench/clients/kafkajs.ts '<LoopOptions as JSON>'
  */
 import '../../../src/commit/kafkajs-grouping.js';
-import '../../../src/source/kafkajs-aborted.js';
+import '../../../src/tasks/kafkajs-aborted.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { SEND_RETRY_MS, TaskTransaction } from '../../../src/commit/transaction.js';
 import { CHECKPOINT, loopOptions, OUTPUT_VALUE_BYTES, outputRecords, outputsFor, Progress, report } from './loop.js';
