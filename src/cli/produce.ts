@@ -7,7 +7,8 @@
 import { Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
 import { kafkaClient, schemaSource } from '../connection/clients.js';
 import type { SchemaSource } from '../serde/registry.js';
-import { SluiceError } from '../errors.js';
+import { isSluiceError, SluiceError } from '../errors.js';
+import { retryWithBackoff } from '../runtime/backoff.js';
 import { checkShares, parseCount, parseRate, parseShare, parseTimestamp } from '../gen/args.js';
 import { generate, incompatibleSchema, type GeneratedMessage, type GeneratorOptions } from '../gen/generator.js';
 import { emptyCounts, progressLine, summaryLine, tally } from '../gen/progress.js';
@@ -103,6 +104,15 @@ export async function produceCommand(file: string, opts: ProduceOptions): Promis
   }
 }
 
+/** How long `sluice produce` retries a registration the registry failed with a retriable error. */
+const REGISTER_PATIENCE_MS = 30_000;
+
+/** Retriable SluiceErrors (REGISTRY_UNAVAILABLE) until `ms` after the first one. */
+function retriableFor(ms: number): (e: unknown) => boolean {
+  let first: number | undefined;
+  return (e) => isSluiceError(e) && e.retriable && Date.now() - (first ??= Date.now()) < ms;
+}
+
 export interface PreparedSource {
   partitions: number;
   schemaIds: GeneratorOptions['schemaIds'];
@@ -123,8 +133,10 @@ export async function prepareSource(
   }
   const meta = await admin.fetchTopicMetadata({ topics: [opts.topic] });
   const partitions = meta.topics[0]?.partitions.length ?? opts.partitions;
-  const reader = await registry.register(opts.subject, roles.schema as object);
-  const incompatible = opts.incompatible ? await registry.register(`${opts.subject}-incompatible`, incompatibleSchema(roles)) : undefined;
+  // a registry restarting (or a proxy in front of it answering 502) is waited out for a while, as `sluice run` does
+  const register = (subject: string, schema: object) => retryWithBackoff(() => registry.register(subject, schema), { isRetriable: retriableFor(REGISTER_PATIENCE_MS), maxMs: 2_000 });
+  const reader = await register(opts.subject, roles.schema as object);
+  const incompatible = opts.incompatible ? await register(`${opts.subject}-incompatible`, incompatibleSchema(roles) as object) : undefined;
   return { partitions, schemaIds: incompatible === undefined ? { reader } : { reader, incompatible } };
 }
 

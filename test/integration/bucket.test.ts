@@ -114,7 +114,7 @@ describe('Parquet sink in a bucket', () => {
     };
     const a = await open(diskA);
     await parquetSink({ storage: a, topology: 'rec', orphanAgeMs: 60_000 }).stage!(closed, 'p2-committed');
-    await parquetSink({ storage: a, topology: 'rec', orphanAgeMs: 60_000 }).stage!({ ...closed, windows: windows.slice(0, 1) }, 'p2-aborted');
+    await parquetSink({ storage: a, topology: 'rec', orphanAgeMs: 60_000 }).stage!({ ...closed, windows: windows.slice(0, 1), files: closed.files.slice(0, 1) }, 'p2-aborted');
     // replica A dies after the commit, before any copy; its disk goes with it
     await a.close();
     rmSync(diskA, { recursive: true, force: true });

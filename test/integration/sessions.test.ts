@@ -3,22 +3,20 @@
  * against the independent oracle, on the topic and in Parquet (one file per commit's sessions),
  * with the same dead letters and late records; and two stages through crashes and a SIGKILL.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
-import { Supervisor } from '../chaos/replicas.js';
+import type { Supervisor } from '../chaos/replicas.js';
+import { crashAndScale } from '../support/crash-scenario.js';
 import { oracle, type OracleResult } from '../support/oracle.js';
 import { METRICS, writeTopology, type Row, type TestTopology } from '../support/pipeline.js';
-import { waitFor } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 import { committed, expectOracleRows, oracleInput, produce, sorted } from '../support/two-stage.js';
 
 const quiet = pino({ level: 'warn' });
 const SESSION = '{ type: session, gap: 2s, grace: 1s }';
-const FAULTS = 'after-append:0.03,before-commit:0.05,after-commit:0.05,mid-publish:0.1';
 
 /** Rows as comparable text: one stage may emit the same (page, start) from two partitions. */
 const lines = (rows: Array<Row | { start: number; end: number; group: Record<string, unknown>; metrics: Record<string, number | null> }>) =>
@@ -81,30 +79,11 @@ describe('session windows', () => {
   });
 
   it('two stages through crash points, 2 → 3 replicas and a SIGKILL: the keyed oracle exactly', { timeout: 300_000 }, async () => {
-    const { brokers, registryUrl, redisUrl } = endpoints();
     const t = writeTopology({ window: SESSION, twoStage: true });
     dirs.push(t.dir);
     const input = await produce(t);
     const expected = oracle(oracleInput(input), (await loadTopology(t.file, { checkSql: false })).spec, { keyed: true });
-    const logDir = join(t.dir, 'logs');
-    mkdirSync(logDir);
-    const notes: string[] = [];
-    let faulty = 0;
-    sup = new Supervisor({
-      repoRoot: resolve(import.meta.dirname, '../..'),
-      topologyFile: t.file,
-      logDir,
-      env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'info' },
-      faults: () => (faulty++ < 2 ? FAULTS : undefined),
-      onExit: () => undefined,
-      note: (line) => notes.push(line),
-    });
-    await sup.scaleTo(2);
-    const crashed = () => sup!.instances.filter((i) => i.exit?.crashPoint !== undefined);
-    await waitFor(() => crashed().length > 0, 120_000, () => `a replica to die at a crash point:\n${notes.join('\n')}`, 250);
-    await sup.scaleTo(3);
-    await waitFor(() => sup!.running().length === 3, 60_000, () => `3 replicas running:\n${notes.join('\n')}`, 250);
-    sup.kill(sup.running()[0]!);
+    await crashAndScale(t.file, t.dir, (s) => (sup = s));
     const out = await committed(t);
     expectOracleRows(out.topic, expected);
     expectOracleRows(out.parquet, expected);

@@ -7,20 +7,18 @@
  * Meanwhile stage 2 deletes what it committed from the repartition topic (src/repartition/purge.ts):
  * its log start offsets move, never past the committed offsets the restores replay from.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Supervisor } from '../chaos/replicas.js';
+import type { Supervisor } from '../chaos/replicas.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { oracle } from '../support/oracle.js';
+import { crashAndScale } from '../support/crash-scenario.js';
 import { writeTopology } from '../support/pipeline.js';
-import { waitFor } from '../support/read.js';
 import { endpoints } from '../support/services.js';
 import { committed, expectOracleRows, oracleInput, produce, sorted } from '../support/two-stage.js';
 
 const { ConfigResourceTypes } = kafkajs; // CommonJS: not a named export under Node's ESM loader
-const FAULTS = 'after-append:0.03,before-commit:0.05,after-commit:0.05,mid-publish:0.1';
 
 describe('two stages through crashes', () => {
   const dirs: string[] = [];
@@ -31,32 +29,11 @@ describe('two stages through crashes', () => {
   });
 
   it('replicas killed at crash points of both stages, then 2 → 3 replicas and a SIGKILL: the keyed oracle exactly', { timeout: 300_000 }, async () => {
-    const { brokers, registryUrl, redisUrl } = endpoints();
     const t = writeTopology({ twoStage: true });
     dirs.push(t.dir);
     const input = await produce(t);
     const expected = oracle(oracleInput(input), (await loadTopology(t.file, { checkSql: false })).spec, { keyed: true });
-
-    const logDir = join(t.dir, 'logs');
-    mkdirSync(logDir);
-    const notes: string[] = [];
-    let faulty = 0;
-    sup = new Supervisor({
-      repoRoot: resolve(import.meta.dirname, '../..'),
-      topologyFile: t.file,
-      logDir,
-      env: { KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'info' },
-      // the first instance of each slot crashes at random; its replacement runs clean
-      faults: () => (faulty++ < 2 ? FAULTS : undefined),
-      onExit: () => undefined,
-      note: (line) => notes.push(line),
-    });
-    await sup.scaleTo(2);
-    const crashed = () => sup!.instances.filter((i) => i.exit?.crashPoint !== undefined);
-    await waitFor(() => crashed().length > 0, 120_000, () => `a replica to die at a crash point:\n${notes.join('\n')}`, 250);
-    await sup.scaleTo(3);
-    await waitFor(() => sup!.running().length === 3, 60_000, () => `3 replicas running:\n${notes.join('\n')}`, 250);
-    sup.kill(sup.running()[0]!);
+    const { notes, crashed } = await crashAndScale(t.file, t.dir, (s) => (sup = s));
 
     const out = await committed(t);
     expectOracleRows(out.topic, expected);
@@ -66,7 +43,7 @@ describe('two stages through crashes', () => {
     expect(crashed().length, notes.join('\n')).toBeGreaterThan(0);
 
     // the repartition topic: kept without a time limit, and purged up to what stage 2 committed
-    const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: endpoints().brokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     try {
