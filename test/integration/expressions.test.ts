@@ -18,7 +18,7 @@ import { startReplica, type Replica } from '../../src/runtime/replica.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { text as header } from '../support/headers.js';
 import { metricValue, openTestSource, pageView } from '../support/hostile.js';
-import { waitPublished, type TestTopology } from '../support/pipeline.js';
+import { testTopology, waitPublished, type TestTopology } from '../support/pipeline.js';
 import { readToEnd, waitProcessed, waitStage2 } from '../support/read.js';
 import { endpoints, randomName } from '../support/services.js';
 
@@ -27,19 +27,8 @@ const REPO = resolve(import.meta.dirname, '../..');
 
 function writeExprTopology(twoStage: boolean): TestTopology {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-exprs-'));
-  const name = randomName('exprs');
-  const t: TestTopology = {
-    file: join(dir, 'topology.yaml'),
-    dir,
-    name,
-    group: `${name}-group`,
-    source: `${name}-in`,
-    output: `${name}-out`,
-    dlq: `${name}-dlq`,
-    late: `${name}-late`,
-    parquet: join(dir, 'parquet'),
-    repartition: `${name}-repartition`,
-  };
+  const t = testTopology(dir, randomName('exprs'));
+  const { name } = t;
   writeFileSync(
     t.file,
     `name: ${name}

@@ -53,11 +53,9 @@ export interface TopologyOptions {
   window?: string;
 }
 
-/** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
-export function writeTopology(opts: TopologyOptions = {}): TestTopology {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-it-'));
-  const name = opts.name ?? randomName('it');
-  const t: TestTopology = {
+/** The file, folder and names of a test topology called `name` in `dir` (topics and group derived from the name). */
+export function testTopology(dir: string, name: string, parquet = join(dir, 'parquet')): TestTopology {
+  return {
     file: join(dir, 'topology.yaml'),
     dir,
     name,
@@ -66,9 +64,16 @@ export function writeTopology(opts: TopologyOptions = {}): TestTopology {
     output: `${name}-out`,
     dlq: `${name}-dlq`,
     late: `${name}-late`,
-    parquet: opts.parquet ?? join(dir, 'parquet'),
+    parquet,
     repartition: `${name}-repartition`,
   };
+}
+
+/** The demo topology's shape (tumbling 10 s + 2 s grace, page-view metrics) on fresh topics. */
+export function writeTopology(opts: TopologyOptions = {}): TestTopology {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sluice-it-'));
+  const name = opts.name ?? randomName('it');
+  const t = testTopology(dir, name, opts.parquet);
   writeFileSync(
     t.file,
     `name: ${name}
