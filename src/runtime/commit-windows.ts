@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'kafkajs';
+import type { Logger } from 'pino';
 import { fitRecord } from '../commit/chunks.js';
 import type { TaskTransaction } from '../commit/transaction.js';
 import type { ClosedWindows } from '../sink/types.js';
@@ -21,6 +22,7 @@ export interface WindowTask {
   /** The partition of `topic` the task owns: its offsets, its staging tokens, its Parquet file names. */
   readonly partition: number;
   readonly topic: string;
+  readonly log: Logger;
   readonly txn: TaskTransaction;
   readonly table: TaskTable;
   readonly nextOffset: number;
@@ -78,6 +80,8 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     const offset = task.windows.lowWaterMark(task.nextOffset);
     await task.txn.commit({ groupId: spec.source.group, topic: task.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
     crashPoint('after-commit');
+    // debug (a post-mortem of the chaos run): what each transaction committed
+    task.log.debug({ offset, position: task.nextOffset, windows: windows.length, deadLetters: first ? deadLetters.length : 0, late: first ? lateRecords.length : 0 }, 'committed');
     ctx.metrics.transaction('committed');
     ctx.kafkaLog.recovered();
 

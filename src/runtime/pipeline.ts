@@ -89,6 +89,7 @@ export async function runBatch(ctx: ReplicaContext, task: Task, fetched: KafkaMe
 function windowTask(topic: string, task: Task): WindowTask {
   return {
     partition: task.partition,
+    log: task.log,
     topic,
     txn: task.txn,
     table: task.table,

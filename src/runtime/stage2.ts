@@ -116,6 +116,7 @@ function windowTask(task: Stage2Task): WindowTask {
   });
   return {
     partition: task.partition,
+    log: task.log,
     topic: task.topic,
     txn: task.txn,
     table: task.table,

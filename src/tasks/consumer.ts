@@ -173,7 +173,9 @@ export class Source {
       // a stop does not wait for a task start (nor its restart backoff): kafkajs waits for this batch
       task = await untilAborted(slot.task, ctx.signal);
     } catch {
-      if (!ctx.signal.aborted) this.slots.set(key, this.newSlot(batch.topic, partition, sleep(this.restartDelay(key), ctx.signal)));
+      // only if no rebalance replaced the slot meanwhile: its task would start unowned, never closed,
+      // fencing the partition's producer and resetting the partition's DuckDB table under the live task
+      if (!ctx.signal.aborted && this.slots.get(key) === slot) this.slots.set(key, this.newSlot(batch.topic, partition, sleep(this.restartDelay(key), ctx.signal)));
       return;
     } finally {
       clearInterval(waiting);

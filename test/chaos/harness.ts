@@ -27,6 +27,7 @@ import { formatSessionStats, sessionStats, type SessionStats } from './session-s
 import { compareEarly, consistentEarly, readEarlyRows } from './verify-early.js';
 import { earlyOracle } from '../support/early-oracle.js';
 import { checkParquet, checkPositions, checkTopic, clean } from './verify.js';
+import { dumpRawLogs } from './forensics.js';
 
 export interface ChaosOptions {
   repoRoot: string;
@@ -84,6 +85,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let probe: ProgressProbe | undefined;
   let armed = true;
   let bucket: TestBucket | undefined;
+  let keep = o.keepDir === true;
   const required = [...REQUIRED_FAULTS, ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
   // the crash points that must fire (step 1 below)
   const crashKinds = ['SIGKILL at before-commit', ...(o.sink === 's3' ? BUCKET_FAULTS : [])];
@@ -239,6 +241,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       checks.push(o.twoStage ? consistentEarly(rows, expected) : compareEarly(rows, earlyOracle(input.oracleInput(), topology.spec, o.early, expected)));
     }
     for (const c of checks) if (!clean(c)) problems.push(`${c.output}: expected ${c.expected}, got ${c.got}, lost ${c.lost}, duplicated ${c.duplicated}, unexpected ${c.unexpected}, mismatched ${c.mismatched}`);
+    if (checks.some((c) => c.duplicated + c.unexpected > 0)) {
+      // forensics.ts: the written topics' raw logs, beside the replicas' logs, kept for a post-mortem
+      const files = await dumpRawLogs(brokers, dir, [t.output, t.dlq, t.late], [...input.byPartition.keys()]).catch((e: Error) => [`raw logs not dumped: ${e.message}`]);
+      keep = true;
+      note(`duplicates or unexpected records: raw topic logs in ${files.join(', ')}`);
+    }
     if (bucket) note(`bucket: ${(await bucket.keys('chaos/_staging/')).length} object(s) left under _staging/: batches whose commit never completed, removed by a later recovery once older than twice the transaction timeout`);
     for (const kind of required) if (!faults.some((f) => f.kind === kind)) problems.push(`fault never injected: ${kind}`);
     if (faults.filter((f) => f.kind === 'SIGKILL (random)').length < o.randomKills) problems.push(`fewer than ${o.randomKills} random SIGKILLs`);
@@ -254,7 +262,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await supervisor?.killAll();
     await bucket?.remove().catch(() => undefined);
     await services?.stop();
-    if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
     else note(`kept ${dir} (replica logs in ${logDir})`);
   }
 }
