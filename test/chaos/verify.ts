@@ -69,8 +69,9 @@ function compareRows(output: OutputCheck['output'], got: Row[], want: ExpectedWi
 }
 
 /** The topic's committed records up to its end: call it once every replica has stopped (nothing can commit any more). */
-const readCommitted = async (brokers: string[], topic: string, timeoutMs: number): Promise<KafkaMessage[]> =>
-  (await readToEnd(brokers, topic, timeoutMs)).map((r) => r.message);
+/** Each record with its place in the topic (`partition:offset`): two copies of a source record sit at two places. */
+const readCommitted = async (brokers: string[], topic: string, timeoutMs: number): Promise<Array<KafkaMessage & { at: string }>> =>
+  (await readToEnd(brokers, topic, timeoutMs)).map((r) => Object.assign(r.message, { at: `${r.partition}:${r.message.offset}` }));
 
 export async function checkTopic(brokers: string[], registryUrl: string, t: ChaosTopology, expected: OracleResult): Promise<OutputCheck> {
   const registry = new SchemaRegistry({ host: registryUrl });
@@ -130,10 +131,12 @@ export async function checkPositions(brokers: string[], output: 'dead letters' |
   const expected = new Set(want.map((p) => `${p.partition}:${p.offset}`));
   const byPos = new Map(input.messages.map((m) => [`${m.partition}:${m.offset}`, m]));
   const seen = new Map<string, number>();
+  const places = new Map<string, string[]>();
   for (const m of messages) {
     const h = (name: string) => m.headers?.[name]?.toString();
     const pos = `${h('sluice.source.partition')}:${h('sluice.source.offset')}`;
     seen.set(pos, (seen.get(pos) ?? 0) + 1);
+    places.set(pos, [...(places.get(pos) ?? []), m.at]);
     if (!expected.has(pos)) {
       c.unexpected++;
       if (c.details.length < 10) c.details.push(`${output}: unexpected record from ${pos} (${byPos.get(pos)?.kind ?? 'not in the input'})`);
@@ -147,7 +150,7 @@ export async function checkPositions(brokers: string[], output: 'dead letters' |
   }
   for (const [pos, n] of seen) if (n > 1 && expected.has(pos)) {
     c.duplicated += n - 1;
-    if (c.details.length < 10) c.details.push(`${output}: ${pos} ×${n}`);
+    if (c.details.length < 10) c.details.push(`${output}: ${pos} ×${n} (at ${topic} ${places.get(pos)!.join(', ')})`);
   }
   for (const pos of expected) if (!seen.has(pos)) {
     c.lost++;
