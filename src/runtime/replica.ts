@@ -14,7 +14,7 @@ import { DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
 import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
 import { metered } from '../sink/storage/metered.js';
-import { Source } from '../tasks/consumer.js';
+import { heartbeatInterval, Source } from '../tasks/consumer.js';
 import { untilAborted, within } from './backoff.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -168,7 +168,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       maxWaitTimeInMs: spec.batch.max_wait,
       maxBytesPerPartition: 4 << 20,
       sessionTimeout: spec.source.session_timeout,
-      heartbeatInterval: Math.min(3_000, Math.floor(spec.source.session_timeout / 3)),
+      heartbeatInterval: heartbeatInterval(spec.source.session_timeout),
       rebalanceTimeout: 60_000,
     });
     source = new Source(ctx, consumer);
