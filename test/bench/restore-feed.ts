@@ -16,6 +16,8 @@ export interface Feed {
   startedAt: number;
   /** Views per `${window_start}|${page}`, of every event sent so far. */
   expected: Map<string, number>;
+  /** Per window end: when the feed sent the first event at or past end + grace (the window could close then). */
+  closable: Map<number, number>;
   /** Events sent so far (duplicates included). */
   sent(): number;
   /** Ends the feed; resolves with the event time of the last event sent. */
@@ -23,7 +25,7 @@ export interface Feed {
 }
 
 /** Creates the source topic, registers its schema and starts sending `rate` events/s. */
-export async function startFeed(brokers: string[], registryUrl: string, t: BenchTopology, shape: LoadShape, rate: number, sizeMs: number): Promise<Feed> {
+export async function startFeed(brokers: string[], registryUrl: string, t: BenchTopology, shape: LoadShape, rate: number, sizeMs: number, graceMs: number): Promise<Feed> {
   const topology = await loadTopology(t.file, { checkSql: false });
   const roles = rolesFromTopology(topology.spec, topology.valueSchema);
   const kafka = new Kafka({ clientId: 'sluice-bench-restore-feed', brokers, logLevel: logLevel.NOTHING });
@@ -34,6 +36,7 @@ export async function startFeed(brokers: string[], registryUrl: string, t: Bench
   const source = await prepareSource(admin, registry, roles, { topic: t.source, subject: `${t.source}-value`, partitions: shape.partitions, incompatible: false }).finally(() => registry.close());
   await admin.disconnect();
   const expected = new Map<string, number>();
+  const closable = new Map<number, number>();
   let count = 0;
   let lastTs = 0;
   let stopped = false;
@@ -44,7 +47,7 @@ export async function startFeed(brokers: string[], registryUrl: string, t: Bench
     topic: t.source,
     partitions: source.partitions,
     rate,
-    inFlight: 3,
+    inFlight: 5, // the producer's maxInFlightRequests: a loaded broker's round trips must not slow the feed
     messages,
     stopped: () => stopped,
     onSent: (sent) => {
@@ -56,12 +59,15 @@ export async function startFeed(brokers: string[], registryUrl: string, t: Bench
         const k = `${Math.floor(ts / sizeMs) * sizeMs}|${String(m.event!.page)}`;
         expected.set(k, (expected.get(k) ?? 0) + 1);
       }
+      const now = Date.now();
+      for (let end = Math.floor((lastTs - graceMs) / sizeMs) * sizeMs; end > startedAt && !closable.has(end); end -= sizeMs) closable.set(end, now);
     },
   });
   sending.catch(() => undefined); // awaited in stop()
   return {
     startedAt,
     expected,
+    closable,
     sent: () => count,
     stop: async () => {
       stopped = true;

@@ -28,9 +28,10 @@ describe('bench:restore report', () => {
 
   it('takes the close → visible of windows that closed before the new replica was ready', () => {
     const rows = [row(0, 'a', 1, 12_500), row(0, 'b', 1, 20_000), row(10_000, 'a', 1, 30_000)];
-    // joined at 15 s, ready at 25 s: window [0, 10 s) closed at 12 s, emitted again at 20 s
-    expect(delayedByOutage(rows, 15_000, 25_000, 2_000)).toBe(8);
-    expect(delayedByOutage(rows, 40_000, 41_000, 2_000)).toBeNaN();
+    const closable = new Map([[10_000, 12_000], [20_000, 22_000]]);
+    // joined at 15 s, ready at 25 s: window [0, 10 s) could close at 12 s, emitted again at 20 s
+    expect(delayedByOutage(rows, 15_000, 25_000, closable)).toBe(8);
+    expect(delayedByOutage(rows, 40_000, 41_000, closable)).toBeNaN();
   });
 
   it('p50 and max of the finite values', () => {

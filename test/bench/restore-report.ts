@@ -57,11 +57,17 @@ export function recovery(killedAt: number, lines: LogLine[], readyAt: number, ro
 }
 
 /**
- * The longest close → visible (s) of the windows the outage delayed: those that could close
- * (end + grace) before the new replica was ready, emitted by it (visible after it joined).
+ * The longest close → visible (s) of the windows the outage delayed: those that could close before
+ * the new replica was ready, emitted by it (visible after it joined). `closable`: per window end,
+ * when the feed sent the event that let it close (the wall clock, unless the feed fell behind).
  */
-export function delayedByOutage(rows: SeenRow[], joinedAt: number, readyAt: number, graceMs: number): number {
-  return rows.filter((r) => r.at >= joinedAt && r.end + graceMs <= readyAt).reduce((a, r) => Math.max(Number.isNaN(a) ? 0 : a, (r.at - r.end - graceMs) / 1000), NaN);
+export function delayedByOutage(rows: SeenRow[], joinedAt: number, readyAt: number, closable: Map<number, number>): number {
+  let worst = NaN;
+  for (const r of rows) {
+    const closed = closable.get(r.end);
+    if (closed !== undefined && r.at >= joinedAt && closed <= readyAt) worst = Math.max(Number.isNaN(worst) ? 0 : worst, (r.at - closed) / 1000);
+  }
+  return worst;
 }
 
 /** p50 (lower median) and max of finite values; NaN when none. */

@@ -76,7 +76,7 @@ const shape = { events: 0, partitions: Number(a.partitions), keys: Number(a.keys
 const loadBefore = loadAverage();
 
 const watch = await watchOutput(brokers, env.SCHEMA_REGISTRY_URL, t.output, shape.partitions, `${t.name}-restore`);
-const feed = await startFeed(brokers, env.SCHEMA_REGISTRY_URL, t, shape, rate, SIZE_MS);
+const feed = await startFeed(brokers, env.SCHEMA_REGISTRY_URL, t, shape, rate, SIZE_MS, GRACE_MS);
 say(`feeding ${t.source} at ${rate.toLocaleString('en')} events/s; starting the first replica`);
 let replica = Replica.start(t.file, runEnv, logFile);
 const results: Recovery[] = [];
@@ -106,12 +106,15 @@ try {
     say(`kill ${k}/${kills}: ${PHASES.map((p) => `${p} ${r[p].toFixed(2)} s`).join(', ')}; steps ${JSON.stringify(r.steps)} ms; replayed ${r.restoredRecords} records; CPU until ready ${cpu.toFixed(2)} s`);
   }
   const lastTs = await feed.stop();
-  say(`feed stopped after ${feed.sent().toLocaleString('en')} events; waiting for the last windows`);
+  // a starved feed sends late: event time falls behind the wall clock, and windows close later
+  const fed = { events: feed.sent(), seconds: (Date.now() - feed.startedAt) / 1000, behind: (Date.now() - lastTs) / 1000 };
+  say(`feed stopped after ${fed.events.toLocaleString('en')} events; waiting for the last windows`);
   const closedBy = lastTs - 1_000; // the generator's jitter is well under a second at these rates
   // every window closed by then, on every partition, or 15 s without a new row (what is missing then is lost)
   const check = await settle(() => checkOutputs(watch.rows, feed.expected, feed.startedAt, closedBy, SIZE_MS, GRACE_MS));
-  const delayed = outages.map((o) => delayedByOutage(watch.rows, o.joined, o.readyAt, GRACE_MS));
-  process.stdout.write(`${report(results, delayed, check, [loadBefore, loadAverage()])}\n`);
+  const delayed = outages.map((o) => delayedByOutage(watch.rows, o.joined, o.readyAt, feed.closable));
+  if (a.keep) writeFileSync(join(dir, 'rows.json'), JSON.stringify({ kills: outages, rows: watch.rows }));
+  process.stdout.write(`${report(results, delayed, check, fed, [loadBefore, loadAverage()])}\n`);
   const profile = a.profile ? largestProfile(profileDir) : undefined;
   if (profile) process.stdout.write(`\nthe last recovery, from its start to /readyz 200 and its first output:\n${formatProfile(summariseProfile(profile))}\n`);
   if (check.lost + check.duplicated + check.mismatched + check.unexpected > 0) process.exitCode = 1;
@@ -137,7 +140,7 @@ async function settle(check: () => OutputCheck): Promise<OutputCheck> {
   }
 }
 
-function report(rs: Recovery[], delayed: number[], check: OutputCheck, load: [number, number]): string {
+function report(rs: Recovery[], delayed: number[], check: OutputCheck, fed: { events: number; seconds: number; behind: number }, load: [number, number]): string {
   const f = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)} s` : '-');
   const row = (name: string, xs: number[]) => `  ${name.padEnd(44)} p50 ${f(p50max(xs).p50).padStart(8)}   max ${f(p50max(xs).max).padStart(8)}`;
   const labels: Record<(typeof PHASES)[number], string> = {
@@ -158,6 +161,7 @@ function report(rs: Recovery[], delayed: number[], check: OutputCheck, load: [nu
     row('close → visible of windows the outage delayed', delayed),
     `  records replayed per recovery: ${rs.map((r) => r.restoredRecords).join(', ')}; CPU s of the new replica until ready: ${outages.map((o) => o.cpu.toFixed(2)).join(', ')}`,
     `  longest task-start steps (ms): ${rs.map((r) => JSON.stringify(r.steps)).join(' ')}`,
+    `  feed: ${fed.events.toLocaleString('en')} events in ${fed.seconds.toFixed(0)} s (${Math.round(fed.events / fed.seconds).toLocaleString('en')}/s); its event time ended ${fed.behind.toFixed(1)} s behind the wall clock${fed.behind > 2 ? ' (the feed could not keep its rate: windows closed later than the wall clock says)' : ''}`,
     `  target SIGKILL → /readyz 200 ≤ 10 s: ${ready.max <= 10 ? 'MET' : 'NOT MET'} (max ${f(ready.max)})`,
     `  outputs: ${check.windows} windows of ${check.checked.toLocaleString('en')} rows checked against the feed: ${check.lost} lost, ${check.duplicated} duplicated, ${check.mismatched} wrong counts, ${check.unexpected} unexpected${check.examples.length > 0 ? ` (${check.examples.join('; ')})` : ''}`,
     `  command: npm run bench:restore -- --kills ${kills} --rate ${rate}${a['session-timeout'] ? ` --session-timeout ${a['session-timeout']}` : ''}`,
