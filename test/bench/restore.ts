@@ -151,7 +151,7 @@ function report(rs: Recovery[], delayed: number[], check: OutputCheck, fed: { ev
     ready: '/readyz 200',
     firstOutput: 'first new output visible (read_committed)',
   };
-  const session = a['session-timeout'] ?? 'the topology default (30s)';
+  const session = a['session-timeout'] ?? `${String(doc.getIn(['source', 'session_timeout']) ?? '30s')} (the topology's)`;
   const ready = p50max(rs.map((r) => r.ready));
   return [
     `restore after SIGKILL, one replica of the demo topology (tumbling 10 s + 2 s grace), ${rate.toLocaleString('en')} events/s live, source.session_timeout ${session}, ${rs.length} kills (load avg. ${load[0]} → ${load[1]}):`,
