@@ -89,9 +89,9 @@ export function formatLive(rows: LiveRow[], rate: number, seconds: number, targe
   const w = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
     const l = r.latencies;
-    lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows${l.feedBehind !== undefined && l.feedBehind > 0.1 ? `; the feed ended ${l.feedBehind.toFixed(1)} s behind its schedule` : ''})`);
+    lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows${l.feedBehind !== undefined && l.feedBehind > 0.1 ? `; the feed could not keep its rate: it ended ${l.feedBehind.toFixed(1)} s behind, at ${Math.round((rate * seconds) / (seconds + l.feedBehind)).toLocaleString('en')} events/s` : ''})`);
   }
-  lines.push('  latency = receive time − (window_end + grace): from the earliest moment the window can be final; windows that began before the feed are left out');
+  lines.push('  latency = receive time − when the feed had sent the event that lets the window close (window_end + grace while the feed keeps its rate); windows that began before the feed are left out');
   const sluice = rows.find((r) => r.name.startsWith('sluice'));
   if (target && sluice) {
     const limit = (target.maxWaitMs + TARGET_LATENCY_SLACK_MS) / 1000;
