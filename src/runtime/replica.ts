@@ -14,7 +14,7 @@ import { DedupStore } from '../dedup/redis-store.js';
 import { SluiceError } from '../errors.js';
 import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
 import { metered } from '../sink/storage/metered.js';
-import { Source } from '../tasks/consumer.js';
+import { heartbeatInterval, Source } from '../tasks/consumer.js';
 import { untilAborted, within } from './backoff.js';
 import { startHealthServer } from '../telemetry/health.js';
 import { createMetrics, topologyMetrics } from '../telemetry/metrics.js';
@@ -167,8 +167,11 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       readUncommitted: false,
       maxWaitTimeInMs: spec.batch.max_wait,
       maxBytesPerPartition: 4 << 20,
+      // the Java consumer's fetch.max.bytes; kafkajs' 10 MiB filled ~3 partitions' 4 MiB and left the
+      // others for the next fetch, which waits for every batch of this one (restores took 2-3 rounds)
+      maxBytes: 50 << 20,
       sessionTimeout: spec.source.session_timeout,
-      heartbeatInterval: Math.min(3_000, Math.floor(spec.source.session_timeout / 3)),
+      heartbeatInterval: heartbeatInterval(spec.source.session_timeout),
       rebalanceTimeout: 60_000,
     });
     source = new Source(ctx, consumer);

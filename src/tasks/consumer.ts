@@ -29,6 +29,8 @@ const MAX_RESTART_DELAY_MS = 5_000;
 // (their open transactions abort; the group notices the member gone after the session timeout)
 export const STOP_GRACE_MS = 10_000;
 const LEAVE_MS = 2_000;
+/** A third of the session timeout, at most 3 s: two beats may be missed before the group drops the member. */
+export const heartbeatInterval = (sessionTimeoutMs: number): number => Math.min(3_000, Math.floor(sessionTimeoutMs / 3));
 
 export class Source {
   private readonly slots = new Map<string, Slot>();
@@ -168,7 +170,8 @@ export class Source {
     const key = slotKey(batch.topic, partition);
     let task: TaskHandle;
     // heartbeats go on while a task (re)starts: a restart backoff must not cost the group membership
-    const waiting = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+    const every = heartbeatInterval(ctx.topology.spec.source.session_timeout);
+    const waiting = setInterval(() => void heartbeat().catch(() => undefined), every);
     try {
       // a stop does not wait for a task start (nor its restart backoff): kafkajs waits for this batch
       task = await untilAborted(slot.task, ctx.signal);
@@ -194,7 +197,7 @@ export class Source {
     // stop between chunks; the partition's next owner, maybe this replica, restores from the checkpoint
     let rebalancing = false;
     const beatNow = () => heartbeat().catch((e: unknown) => void (rebalancing ||= REBALANCING.has((e as { type?: string }).type ?? '')));
-    const beat = setInterval(() => void beatNow(), 3000);
+    const beat = setInterval(() => void beatNow(), every);
     const max = ctx.topology.spec.batch.max_records;
     const highWatermark = Number(batch.highWatermark);
     try {

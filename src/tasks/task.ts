@@ -53,9 +53,15 @@ export class Task {
     const { spec } = ctx.topology;
     const log = ctx.log.child({ partition }); // ctx.log carries the topology already
     const txn = new TaskTransaction(ctx.kafka, `${spec.name}-${spec.source.topic}-${partition}`, spec.transaction_timeout, ctx.maxMessageBytes);
+    // how long each step took, in the 'task started' line: what a restore spends before its replay
+    const ms: Record<string, number> = {};
+    let lap = Date.now();
+    const step = (name: string) => ((ms[name] = Date.now() - lap), (lap = Date.now()));
     try {
       await txn.fence(); // 1
+      step('fence');
       const { offset, checkpoint } = await fetchCommitted(ctx.admin, spec.source.group, spec.source.topic, partition); // 2
+      step('offsets');
       const pending = (checkpoint?.pending ?? []).map(fileRef);
       for (const sink of ctx.sinks) if (sink.recover) await withDependency(ctx, 'storage', () => sink.recover!(partition, checkpoint?.staging, pending)); // 3
       if (ctx.dedup && (await withDependency(ctx, 'redis', () => ctx.dedup!.ensureMarker(partition))) === 'created' && checkpoint) {
@@ -63,6 +69,7 @@ export class Task {
         log.error({ partition }, 'Redis lost its dedup data: duplicates within the TTL may be admitted again (see README, Honest limits)');
         ctx.metrics.redisDataLoss();
       }
+      step('recover');
       const table = await ctx.duck.task(partition, ctx.columns, spec.aggregate);
       await table.reset();
       const filter = spec.filter === undefined ? undefined : await ctx.duck.filter(partition, ctx.columns, spec.filter);
@@ -79,7 +86,8 @@ export class Task {
         maxKeyBytes: spec.aggregate.max_key_bytes,
       });
       const task = new Task(partition, log, txn, table, windows, decoder, filter, metadataIn(read), offset, checkpoint);
-      log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null }, 'task started');
+      step('state');
+      log.info({ committedOffset: offset ?? null, restoreUntil: task.restoreUntil, streamTime: checkpoint?.streamTime ?? null, ms }, 'task started');
       return task;
     } catch (e) {
       await txn.close(); // a start cut short (a stop, a failure) leaves no producer behind

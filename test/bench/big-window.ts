@@ -2,11 +2,12 @@
  * `npm run bench:window`: one window with very many groups, the case that used to never close.
  * Preloads --events page views over --keys keys into ONE window (--window, default 1h) of one
  * partition, lets one `sluice run` replica take them all in (open rows held in DuckDB, under
- * --memory-limit), then sends the record that closes the window and measures close → committed.
- * Prints open rows, groups, RSS with the window open, peak RSS, the close time and the command.
+ * --memory-limit, spilling past it into a folder of the run, watched), then sends the record that
+ * closes the window and measures close → committed. Prints groups, RSS with the window open, peak
+ * RSS, the spill folder's peak size, the close time and the command.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,13 +53,19 @@ say(`preloading ${events} events over ${shape.keys} keys into one ${a.window} wi
 const loaded = await preload(brokers, env.SCHEMA_REGISTRY_URL, t, shape);
 say(`preloaded in ${loaded.seconds.toFixed(1)} s; starting one replica`);
 
-const child = spawn(process.execPath, ['bin/sluice.js', 'run', t.file, '--port', '0', '--memory-limit', a['memory-limit']], { env: { ...process.env, ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const spillDir = join(dir, 'spill');
+mkdirSync(spillDir);
+const child = spawn(process.execPath, ['bin/sluice.js', 'run', t.file, '--port', '0', '--memory-limit', a['memory-limit'], '--spill-dir', spillDir], { env: { ...process.env, ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
 let log = '';
 child.stdout.on('data', (d) => (log += d));
 child.stderr.on('data', (d) => (log += d));
 const status = (field: string) => Number(/(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(field)) ?? '')?.[1] ?? 0) / 1024;
+// the spill folder's size, sampled with every wait below
+let spillPeak = 0;
+const spillBytes = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? spillBytes(join(d, e.name)) : statSync(join(d, e.name), { throwIfNoEntry: false })?.size ?? 0), 0);
 const until = async (what: string, cond: () => Promise<boolean> | boolean) => {
   while (!(await cond())) {
+    spillPeak = Math.max(spillPeak, spillBytes(spillDir));
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`bench:window: gave up waiting for ${what}; log tail:\n${log.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -77,7 +84,7 @@ try {
   process.stdout.write(
     [
       `events ${events}, groups (output rows) ${loaded.groups}, one ${a.window} window, memory limit ${a['memory-limit']}`,
-      `RSS with the window open: ${openRss.toFixed(0)} MiB; peak RSS: ${peak.toFixed(0)} MiB`,
+      `RSS with the window open: ${openRss.toFixed(0)} MiB; peak RSS: ${peak.toFixed(0)} MiB; DuckDB spilled at most ${(spillPeak / 2 ** 20).toFixed(0)} MiB to disk (sampled every 200 ms)`,
       `close → committed (${loaded.groups} rows to the topic and Parquet): ${seconds.toFixed(2)} s (closer sent in ${closer.toFixed(2)} s)`,
       `command: npm run bench:window -- --events ${events} --keys ${shape.keys} --window ${a.window} --memory-limit ${a['memory-limit']}`,
     ].join('\n') + '\n',

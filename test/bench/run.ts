@@ -10,7 +10,9 @@
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
  *          --skip-raw --profile --keep --timeout S --stages 1|2|both
  *          --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
- *          --live-rate N --live-seconds S --skip-live --filter EXPR
+ *          --live-rate N|half --live-seconds S --skip-live --filter EXPR
+ * --live-rate half feeds the live part at half the events/s just measured for the single stage:
+ * issue 14's latency target (p99 close → visible <= batch.max_wait + 0.5 s) is set at that load.
  * --stages both (the default) also drains the same shape of input keyed by user (not by the group
  * key) through a two-stage topology (docs/keyed-windows.md) and prints it beside the single stage.
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
@@ -22,6 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStackEnv } from '../../src/connection/stack-env.js';
+import { loadTopology } from '../../src/topology/loader.js';
 import { cleanup, DEMO_TOPOLOGY, preload, writeBenchTopology, type LoadShape, type Preloaded } from './setup.js';
 import { loadAverage } from './proc.js';
 import { formatProfile, largestProfile, summariseProfile } from './profile.js';
@@ -80,7 +83,13 @@ const shape: LoadShape = {
   seed: a.seed,
 };
 const timeoutMs = positive('timeout', a.timeout) * 1000;
-const liveRate = positive('live-rate', a['live-rate']);
+// 'half': half of the single stage's measured events/s, known once it ran
+const halfRate = a['live-rate'] === 'half';
+if (halfRate && a.stages === '2') {
+  process.stderr.write('bench: --live-rate half needs the single stage (--stages 1 or both)\n');
+  process.exit(2);
+}
+let liveRate = halfRate ? NaN : positive('live-rate', a['live-rate']);
 const liveSeconds = positive('live-seconds', a['live-seconds']);
 const threads = a.threads.split(',').map((x) => Math.round(positive('threads', x)));
 const streamsState = a['streams-state'];
@@ -108,7 +117,7 @@ const t2 = writeBenchTopology(twoDir, DEMO_TOPOLOGY, true, a.filter);
 const streamsNote = a['skip-streams'] ? '--skip-streams' : !runOne ? 'it runs beside the single stage (--stages 1 or both)' : streamsUnavailable();
 const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
 const streamsRuns: StreamsRun[] = [];
-const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${liveRate} --live-seconds ${liveSeconds}`}${a.filter === undefined ? '' : ` --filter ${JSON.stringify(a.filter)}`}`;
+const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${a['live-rate']} --live-seconds ${liveSeconds}`}${a.filter === undefined ? '' : ` --filter ${JSON.stringify(a.filter)}`}`;
 
 try {
   say(`bench: preloading ${shape.events.toLocaleString('en')} events into ${t.source} (not timed)…`);
@@ -141,11 +150,12 @@ try {
   }
   let live: LiveRow[] = [];
   if (!a['skip-live'] && runOne) {
+    if (halfRate) liveRate = Math.round(sluice!.events / sluice!.seconds / 2);
     live = await runLive({ brokers, registryUrl: env.SCHEMA_REGISTRY_URL, redisUrl: env.REDIS_URL, env: runEnv, dir, shape, rate: liveRate, seconds: liveSeconds, timeoutMs, main: t, jar: streamsJar, state: streamsState, say });
   }
   const loadAfter = loadAverage();
   process.stdout.write(`${formatReport({ shape, input, raw, sluice, two, streams: streamsRuns, streamsNote, verified, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile, a.stages, extra) })}\n`);
-  if (live.length > 0) process.stdout.write(`\n${formatLive(live, liveRate, liveSeconds)}\n`);
+  if (live.length > 0) process.stdout.write(`\n${formatLive(live, liveRate, liveSeconds, { maxWaitMs: (await loadTopology(t.file, { checkSql: false })).spec.batch.max_wait, half: halfRate })}\n`);
   const profileDir = sluice?.profileDir ?? two?.sluice.profileDir;
   if (profileDir) {
     const file = largestProfile(profileDir);
