@@ -4,7 +4,7 @@
  */
 import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
 import { SluiceError } from '../errors.js';
-import { ChunkBuilder, type StateRow } from './appender.js';
+import { CHUNK_ROWS, ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import type { TimeWindow } from './kinds.js';
 import { filterTable } from './filter-sql.js';
@@ -17,8 +17,6 @@ import * as sql from './sql.js';
 
 export type { DuckOptions, StateRow };
 
-// DuckDB's vector size: the most rows one data chunk holds
-const CHUNK_ROWS = 2048;
 /** Per-connection temporary table with the results of the windows being closed. */
 const CLOSED = 'closed_windows';
 const windowKey = (w: TimeWindow) => (w.slots ? `s${w.slots[0]}` : `${w.start}:${w.end}`);

@@ -159,6 +159,21 @@ describe('TaskTable', () => {
     }
   });
 
+  it('stores strings exactly, inline or not, NULLs among them, across chunks', async () => {
+    const schema = { type: 'record', name: 'S', fields: [{ name: 's', type: ['null', 'string'] }, { name: 'k', type: 'string' }] };
+    const kinds = ['', 'a', '/page/12', 'twelve chars', 'thirteen char', 'é', 'ascii then ü', '😀', 'a much longer string than twelve bytes', null, 'tab\there', '\u007f'];
+    const values = Array.from({ length: 5000 }, (_, i) => kinds[(i * 7) % kinds.length]!);
+    const metrics = { n: 'count(*)', nonnull: 'count(s)', joined: "string_agg(coalesce(s, '<null>'), '|' ORDER BY __offset)", keys: 'count(DISTINCT k)' };
+    const t = await state.task(5, columnsFromAvro(schema), { group_by: [], metrics });
+    try {
+      await t.append(values.map((s, i) => ({ offset: i, ts: i, window: w0, value: { s, k: `user-${i % 700}` } })));
+      const [row] = await t.aggregate([w0]);
+      expect(row).toEqual({ window_start: 0, window_end: 10_000, n: 5000, nonnull: values.filter((s) => s !== null).length, joined: values.map((s) => s ?? '<null>').join('|'), keys: 700 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('keeps nothing of a multi-chunk append that hits a bad value, and nothing earlier is lost', async () => {
     const t = await state.task(4, columnsFromAvro(pageView), spec);
     try {
