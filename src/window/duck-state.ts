@@ -205,12 +205,16 @@ export class TaskTable {
     }
   }
 
+  /**
+   * CLOSED was filled in result order and DuckDB keeps insertion order in results without ORDER BY
+   * (preserve_insertion_order, on by default), so no file sorts again: a sort was a third of a
+   * file's CPU (~0.65 of ~2 ms per window, measured on 1.5).
+   */
   private parquetQuery(windows: readonly TimeWindow[]): string {
-    const order = sql.resultOrder(this.spec);
     if (!windows.every((w) => this.aggregated.has(windowKey(w)))) return this.aggregateSql(windows);
-    if (windows.length === this.aggregated.size) return `SELECT * FROM ${CLOSED} ORDER BY ${order}`;
+    if (windows.length === this.aggregated.size) return `SELECT * FROM ${CLOSED}`;
     const w = windows[0]!; // a time window's own file
-    return `SELECT * FROM ${CLOSED} WHERE window_start = ${w.start} AND window_end = ${w.end} ORDER BY ${order}`;
+    return `SELECT * FROM ${CLOSED} WHERE window_start = ${w.start} AND window_end = ${w.end}`;
   }
 
   /** CLOSED gets the rows `having` accepts, as aggregateSql would select them; returns how many it rejected. */

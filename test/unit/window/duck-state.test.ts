@@ -116,6 +116,34 @@ describe('TaskTable', () => {
     }
   });
 
+  it('writes each file in result order, also from a close of many windows and with having', async () => {
+    const db = await DuckDBInstance.create();
+    const c = await db.connect();
+    const windows = Array.from({ length: 40 }, (_, i) => ({ start: i * 10_000, end: (i + 1) * 10_000 }));
+    for (const [partition, having] of [[6, undefined], [7, 'n % 3 <> 0']] as const) {
+      const t = await state.task(partition, columnsFromAvro(pageView), { group_by: ['page'], metrics: { n: 'count(*)' }, having });
+      try {
+        // pages arrive in descending order, each window over several appends
+        for (let b = 0; b < 4; b++) {
+          await t.append(windows.flatMap((window, i) => Array.from({ length: 50 }, (_, k) => ({ offset: b * 100_000 + i * 50 + k, ts: window.start, window, value: { page: `/p${99 - ((k * 7 + b) % 60)}`, user_id: 'u', latency_ms: 1 } }))));
+        }
+        const rows = await t.aggregate(windows);
+        const file = join(dir, `order-${partition}`);
+        for (const [i, w] of windows.entries()) {
+          await t.writeParquet([w], `${file}-${i}.parquet`);
+          const back = (await c.runAndReadAll(`SELECT page, n FROM '${file}-${i}.parquet'`)).getRowObjectsJS();
+          expect(back.map((r) => [r.page, Number(r.n)])).toEqual(rows.filter((r) => r.window_start === w.start).map((r) => [r.page, r.n]));
+          expect(back.length).toBeGreaterThan(0);
+          expect(back.map((r) => r.page)).toEqual(back.map((r) => String(r.page)).sort());
+        }
+      } finally {
+        await t.close();
+      }
+    }
+    c.closeSync();
+    db.closeSync();
+  });
+
   it('appends every column type columnsFromAvro produces, including nulls and complex values', async () => {
     const schema = {
       type: 'record',
