@@ -2,7 +2,7 @@
  * The open-window state in DuckDB: one instance per process, one connection and one table per
  * task (input partition), rows appended with the Appender API and aggregated in SQL on close.
  */
-import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SluiceError } from '../errors.js';
 import { CHUNK_ROWS, ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
@@ -10,6 +10,7 @@ import type { TimeWindow } from './kinds.js';
 import { filterTable } from './filter-sql.js';
 import { describe, prepareAggregate } from './prepare.js';
 import { RecordFilter } from './record-filter.js';
+import { readRowObjects } from './result-reader.js';
 import type { ResultColumn } from './result-types.js';
 import { openSandboxed, type DuckOptions } from './sandbox.js';
 import * as sessionSql from './session-sql.js';
@@ -257,36 +258,4 @@ export class TaskTable {
     if (this.closed || !this.appender) throw new SluiceError('ILLEGAL_TRANSITION', `state table ${this.table} is closed`);
     return this.appender;
   }
-}
-
-/**
- * A result's rows as plain JS objects: BIGINTs become numbers when exact (larger ones stay bigint),
- * blobs are Uint8Array, the rest as getRowObjectsJS() makes them. Reads vector by vector with one
- * converter per column: half the CPU of getRowObjectsJS() plus a pass over every value (measured).
- */
-async function readRowObjects(result: DuckDBResult): Promise<Array<Record<string, unknown>>> {
-  const names = result.columnNames();
-  const convert = result.columnTypes().map(converterOf);
-  const rows: Array<Record<string, unknown>> = [];
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    const n = chunk.rowCount;
-    const vectors = names.map((_, c) => chunk.getColumnVector(c));
-    for (let j = 0; j < n; j++) {
-      const row: Record<string, unknown> = {};
-      for (let c = 0; c < names.length; c++) row[names[c]!] = convert[c]!(vectors[c]!.getItem(j));
-      rows.push(row);
-    }
-  }
-  return rows;
-}
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const exact = (v: unknown): unknown => (typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v);
-const AS_IS = new Set<DuckDBTypeId>([DuckDBTypeId.BOOLEAN, DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.VARCHAR]);
-
-function converterOf(type: DuckDBType): (v: unknown) => unknown {
-  if (AS_IS.has(type.typeId)) return (v) => v; // getItem() already gives the JS value
-  if (type.typeId === DuckDBTypeId.BIGINT) return exact;
-  return (v) => (v === null ? null : exact(JSDuckDBValueConverter(v as never, type, JSDuckDBValueConverter)));
 }
