@@ -4,6 +4,7 @@
  */
 // first: it must run before anything loads kafkajs (see the file)
 import '../commit/kafkajs-grouping.js';
+import '../commit/kafkajs-produce.js';
 import '../tasks/kafkajs-aborted.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';

@@ -8,7 +8,7 @@
  * records get their error (the caller dead-letters them), the others their verdict.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { ChunkBuilder, type StateRow } from './appender.js';
+import { CHUNK_ROWS, ChunkBuilder, type StateRow } from './appender.js';
 import type { Column } from './columns.js';
 import * as filterSql from './filter-sql.js';
 import { metadataIn, type MetadataName } from './metadata.js';
@@ -18,7 +18,6 @@ import { prepareFilter } from './prepare.js';
 /** true: the record counts; false: filtered out; error: the filter failed on this record. */
 export type Verdict = boolean | { error: string };
 
-const CHUNK_ROWS = 2048;
 /** Rows the table may hold before it is emptied: older batches' rows are skipped by row number (zone maps), not rescanned. */
 const CLEAR_AFTER_ROWS = 100_000;
 const NO_WINDOW = { start: 0, end: 0 };

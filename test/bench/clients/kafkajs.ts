@@ -5,6 +5,7 @@
  *   node --import tsx test/bench/clients/kafkajs.ts '<LoopOptions as JSON>'
  */
 import '../../../src/commit/kafkajs-grouping.js';
+import '../../../src/commit/kafkajs-produce.js';
 import '../../../src/tasks/kafkajs-aborted.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { SEND_RETRY_MS, TaskTransaction } from '../../../src/commit/transaction.js';

@@ -116,6 +116,34 @@ describe('TaskTable', () => {
     }
   });
 
+  it('writes each file in result order, also from a close of many windows and with having', async () => {
+    const db = await DuckDBInstance.create();
+    const c = await db.connect();
+    const windows = Array.from({ length: 40 }, (_, i) => ({ start: i * 10_000, end: (i + 1) * 10_000 }));
+    for (const [partition, having] of [[6, undefined], [7, 'n % 3 <> 0']] as const) {
+      const t = await state.task(partition, columnsFromAvro(pageView), { group_by: ['page'], metrics: { n: 'count(*)' }, having });
+      try {
+        // pages arrive in descending order, each window over several appends
+        for (let b = 0; b < 4; b++) {
+          await t.append(windows.flatMap((window, i) => Array.from({ length: 50 }, (_, k) => ({ offset: b * 100_000 + i * 50 + k, ts: window.start, window, value: { page: `/p${99 - ((k * 7 + b) % 60)}`, user_id: 'u', latency_ms: 1 } }))));
+        }
+        const rows = await t.aggregate(windows);
+        const file = join(dir, `order-${partition}`);
+        for (const [i, w] of windows.entries()) {
+          await t.writeParquet([w], `${file}-${i}.parquet`);
+          const back = (await c.runAndReadAll(`SELECT page, n FROM '${file}-${i}.parquet'`)).getRowObjectsJS();
+          expect(back.map((r) => [r.page, Number(r.n)])).toEqual(rows.filter((r) => r.window_start === w.start).map((r) => [r.page, r.n]));
+          expect(back.length).toBeGreaterThan(0);
+          expect(back.map((r) => r.page)).toEqual(back.map((r) => String(r.page)).sort());
+        }
+      } finally {
+        await t.close();
+      }
+    }
+    c.closeSync();
+    db.closeSync();
+  });
+
   it('appends every column type columnsFromAvro produces, including nulls and complex values', async () => {
     const schema = {
       type: 'record',
@@ -154,6 +182,21 @@ describe('TaskTable', () => {
       expect(await t.rowCount()).toBe(2);
       await t.append([{ offset: 4, ts: 5, window: w0, value: value(1, null) }]);
       expect(await t.rowCount()).toBe(3);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('stores strings exactly, inline or not, NULLs among them, across chunks', async () => {
+    const schema = { type: 'record', name: 'S', fields: [{ name: 's', type: ['null', 'string'] }, { name: 'k', type: 'string' }] };
+    const kinds = ['', 'a', '/page/12', 'twelve chars', 'thirteen char', 'é', 'ascii then ü', '😀', 'a much longer string than twelve bytes', null, 'tab\there', '\u007f'];
+    const values = Array.from({ length: 5000 }, (_, i) => kinds[(i * 7) % kinds.length]!);
+    const metrics = { n: 'count(*)', nonnull: 'count(s)', joined: "string_agg(coalesce(s, '<null>'), '|' ORDER BY __offset)", keys: 'count(DISTINCT k)' };
+    const t = await state.task(5, columnsFromAvro(schema), { group_by: [], metrics });
+    try {
+      await t.append(values.map((s, i) => ({ offset: i, ts: i, window: w0, value: { s, k: `user-${i % 700}` } })));
+      const [row] = await t.aggregate([w0]);
+      expect(row).toEqual({ window_start: 0, window_end: 10_000, n: 5000, nonnull: values.filter((s) => s !== null).length, joined: values.map((s) => s ?? '<null>').join('|'), keys: 700 });
     } finally {
       await t.close();
     }
