@@ -5,6 +5,7 @@
 // first: it must run before anything loads kafkajs (see the file)
 import '../commit/kafkajs-grouping.js';
 import '../tasks/kafkajs-aborted.js';
+import '../tasks/kafkajs-records.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError, SluiceError } from '../errors.js';

@@ -6,6 +6,7 @@
  */
 import '../../../src/commit/kafkajs-grouping.js';
 import '../../../src/tasks/kafkajs-aborted.js';
+import '../../../src/tasks/kafkajs-records.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { SEND_RETRY_MS, TaskTransaction } from '../../../src/commit/transaction.js';
 import { CHECKPOINT, loopOptions, OUTPUT_VALUE_BYTES, outputRecords, outputsFor, Progress, report } from './loop.js';
