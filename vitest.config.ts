@@ -11,7 +11,7 @@ export default defineConfig({
           name: 'unit',
           // test/bench/*.test.ts: the bench's pure helpers, kept next to the bench
           include: ['test/unit/**/*.test.ts', 'test/bench/**/*.test.ts'],
-          setupFiles: ['src/commit/kafkajs-grouping.ts', 'src/commit/kafkajs-produce.ts', 'src/tasks/kafkajs-aborted.ts'],
+          setupFiles: ['src/kafkajs/patches.ts'],
           testTimeout: 20_000,
         },
       },
@@ -21,7 +21,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           // replicas run in the test process: kafkajs must load with the linear grouping, as in the CLI
-          setupFiles: ['src/commit/kafkajs-grouping.ts', 'src/commit/kafkajs-produce.ts', 'src/tasks/kafkajs-aborted.ts'],
+          setupFiles: ['src/kafkajs/patches.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // the box has 2 cores shared with the broker and the registry

@@ -3,9 +3,7 @@
  * `sluice validate` does not load kafkajs and DuckDB.
  */
 // first: it must run before anything loads kafkajs (see the file)
-import '../commit/kafkajs-grouping.js';
-import '../commit/kafkajs-produce.js';
-import '../tasks/kafkajs-aborted.js';
+import '../kafkajs/patches.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isSluiceError, SluiceError } from '../errors.js';

@@ -6,43 +6,51 @@
  */
 import type { Redis } from 'ioredis';
 import { SluiceError, isSluiceError } from '../errors.js';
-import { firstOccurrences, type DedupEntry } from './batch.js';
 import { dedupKey, markerKey } from './keys.js';
 import { whenReady } from './redis-client.js';
 
 export { createRedis, type CreateRedisOptions } from './redis-client.js';
 
-// KEYS = dedup keys; ARGV[1] = ttl ms, ARGV[2] = the positions of KEYS, comma-separated. Returns a
-// string with one character per key: '1' = new, '0' = duplicate. One packed argument and one string
-// reply rather than an argument and an integer per key: ioredis spends about half the CPU on them.
-// SET NX then GET (not `SET NX GET`, which needs Redis 7) — the GET runs only for the few non-new keys.
+// KEYS[1] = the key prefix `dedup:{<topology>}:` (declared for the hash slot of every key the
+// script touches: all carry the same tag); ARGV[1] = ttl ms, ARGV[2] = the dedup keys without the
+// prefix, concatenated, ARGV[3] = their lengths in bytes, comma-separated, ARGV[4] = the partition
+// and ARGV[5] = the keys' offsets, comma-separated (a key's position is `<partition>:<offset>`).
+// Returns a string with one character per key: '1' = new, '0' = duplicate. Keys run in offset
+// order, so of a key repeated in the batch the first claims it and the others find another
+// position. A few packed arguments and one string reply rather than arguments and an integer per
+// key: ioredis spent most of the call's CPU encoding them. SET NX then GET (not `SET NX GET`, which
+// needs Redis 7): the GET runs only for the few non-new keys.
 const ADMIT_LUA = `
-local ttl = ARGV[1]
-local positions = ARGV[2]
+local prefix, ttl, keys, lengths, partition, offsets = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4] .. ':', ARGV[5]
 local out = {}
-local from = 1
-for i = 1, #KEYS do
-  local comma = string.find(positions, ',', from, true)
-  local pos = string.sub(positions, from, (comma or 0) - 1)
-  from = (comma or #positions) + 1
-  if redis.call('SET', KEYS[i], pos, 'NX', 'PX', ttl) or redis.call('GET', KEYS[i]) == pos then
+local at, lfrom, ofrom, i = 1, 1, 1, 1
+while lfrom <= #lengths do
+  local lcomma = string.find(lengths, ',', lfrom, true) or #lengths + 1
+  local n = tonumber(string.sub(lengths, lfrom, lcomma - 1))
+  lfrom = lcomma + 1
+  local key = prefix .. string.sub(keys, at, at + n - 1)
+  at = at + n
+  local ocomma = string.find(offsets, ',', ofrom, true) or #offsets + 1
+  local pos = partition .. string.sub(offsets, ofrom, ocomma - 1)
+  ofrom = ocomma + 1
+  if redis.call('SET', key, pos, 'NX', 'PX', ttl) or redis.call('GET', key) == pos then
     out[i] = '1'
   else
     out[i] = '0'
   end
+  i = i + 1
 end
 return table.concat(out)
 `;
 const ADMIT_COMMAND = 'sluiceDedupAdmit';
-// ioredis flattens array arguments, so thousands of keys need no spread into a call.
-type AdmitCommand = (numKeys: number, keys: string[], ttl: string, positions: string) => Promise<unknown>;
+type AdmitCommand = (numKeys: number, prefix: string, ttl: string, keys: string, lengths: string, partition: string, offsets: string) => Promise<unknown>;
 
 const ONE = '1'.charCodeAt(0);
 
-/** Positions travel comma-separated; positionOf() never makes a comma, anything else is a bug. */
-function position(p: string): string {
-  if (p.includes(',') || p.length === 0) throw new SluiceError('INTERNAL', `dedup position ${JSON.stringify(p)} must be non-empty and without commas`);
-  return p;
+/** The UTF-8 length of each key: its .length when all are ASCII (one byte per UTF-16 unit), checked once on the whole. */
+function byteLengths(keys: readonly string[], packed: string): number[] {
+  const ascii = Buffer.byteLength(packed, 'utf8') === packed.length;
+  return keys.map(ascii ? (k) => k.length : (k) => Buffer.byteLength(k, 'utf8'));
 }
 
 export interface DedupStoreOptions {
@@ -55,6 +63,8 @@ export interface DedupStoreOptions {
 
 export class DedupStore {
   private readonly topology: string;
+  /** dedupKey(topology, ''): the script prefixes each key with it. */
+  private readonly prefix: string;
   private readonly ttl: string;
   private readonly chunkSize: number;
 
@@ -67,6 +77,7 @@ export class DedupStore {
       throw new SluiceError('INTERNAL', `topology name ${JSON.stringify(opts.topology)} must not contain braces (Redis hash tag)`);
     }
     this.topology = opts.topology;
+    this.prefix = dedupKey(opts.topology, '');
     this.ttl = String(opts.ttlMs);
     this.chunkSize = chunkSize;
     // defineCommand runs EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
@@ -76,31 +87,28 @@ export class DedupStore {
   }
 
   /**
-   * For each entry (in offset order): true = new, or marked earlier by this same position (a
-   * replay); false = a duplicate, in this batch or earlier. All or nothing: on any Redis error
-   * it throws REDIS_UNAVAILABLE (retriable), and retrying the same entries is safe.
+   * For each record of one partition (keys and offsets in offset order): true = new, or marked
+   * earlier by this same position (a replay); false = a duplicate, in this batch or earlier. All
+   * or nothing: on any Redis error it throws REDIS_UNAVAILABLE (retriable), and retrying the same
+   * records is safe.
    */
-  async admit(entries: readonly DedupEntry[]): Promise<boolean[]> {
-    const result = new Array<boolean>(entries.length).fill(false);
-    const firsts = firstOccurrences(entries);
-    if (firsts.length === 0) return result;
-    const chunks: number[][] = [];
-    for (let i = 0; i < firsts.length; i += this.chunkSize) chunks.push(firsts.slice(i, i + this.chunkSize));
+  async admit(partition: number, keys: readonly string[], offsets: readonly number[]): Promise<boolean[]> {
+    if (keys.length !== offsets.length) throw new SluiceError('INTERNAL', `dedup admit got ${keys.length} keys for ${offsets.length} offsets`);
+    const result = new Array<boolean>(keys.length);
+    if (keys.length === 0) return result;
+    const starts: number[] = [];
+    for (let i = 0; i < keys.length; i += this.chunkSize) starts.push(i);
     // All chunks are sent at once: one connection keeps them in order, Redis runs them one by one.
     const replies = await this.run('admit', () =>
-      Promise.all(
-        chunks.map((idx) => {
-          const keys = idx.map((i) => dedupKey(this.topology, entries[i]!.key));
-          return this.admitChunk(keys, idx.map((i) => position(entries[i]!.position)).join(','));
-        }),
-      ),
+      Promise.all(starts.map((i) => this.admitChunk(partition, keys.slice(i, i + this.chunkSize), offsets.slice(i, i + this.chunkSize)))),
     );
-    chunks.forEach((idx, c) => {
+    starts.forEach((start, c) => {
       const reply = replies[c];
-      if (typeof reply !== 'string' || reply.length !== idx.length) {
-        throw new SluiceError('INTERNAL', `dedup script answered ${JSON.stringify(reply)?.slice(0, 80)} for ${idx.length} keys`);
+      const n = Math.min(this.chunkSize, keys.length - start);
+      if (typeof reply !== 'string' || reply.length !== n) {
+        throw new SluiceError('INTERNAL', `dedup script answered ${JSON.stringify(reply)?.slice(0, 80)} for ${n} keys`);
       }
-      for (let j = 0; j < idx.length; j++) result[idx[j]!] = reply.charCodeAt(j) === ONE;
+      for (let j = 0; j < n; j++) result[start + j] = reply.charCodeAt(j) === ONE;
     });
     return result;
   }
@@ -117,9 +125,10 @@ export class DedupStore {
     return reply === 'OK' ? 'created' : 'present';
   }
 
-  private admitChunk(keys: string[], positions: string): Promise<unknown> {
+  private admitChunk(partition: number, keys: string[], offsets: readonly number[]): Promise<unknown> {
     const command = (this.redis as unknown as Record<string, AdmitCommand>)[ADMIT_COMMAND]!;
-    return command.call(this.redis, keys.length, keys, this.ttl, positions);
+    const packed = keys.join('');
+    return command.call(this.redis, 1, this.prefix, this.ttl, packed, byteLengths(keys, packed).join(','), String(partition), offsets.join(','));
   }
 
   private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {

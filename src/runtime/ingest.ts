@@ -6,7 +6,6 @@
  */
 import type { KafkaMessage, Message } from 'kafkajs';
 import type { RecordDecoder } from '../serde/decoder.js';
-import { positionOf } from '../dedup/keys.js';
 import { SluiceError, type ErrorCode } from '../errors.js';
 import { deadLetter } from '../sink/headers.js';
 import { attachMetadata, type MetadataName } from '../window/metadata.js';
@@ -90,11 +89,16 @@ export async function ingest(ctx: ReplicaContext, task: IngestTask, messages: Ka
     kept = passed;
   }
 
-  // 2. deduplicate: first occurrence by offset within the batch, then against Redis (admit does both)
+  // 2. deduplicate against Redis, replay-safe; within the batch the first occurrence by offset wins (admit does both)
   let fresh = kept;
   if (ctx.dedup) {
-    const entries = kept.map((d) => ({ key: d.dedupKey!, position: positionOf(task.partition, d.offset) }));
-    const admitted = await withDependency(ctx, 'redis', () => ctx.dedup!.admit(entries));
+    const keys = new Array<string>(kept.length);
+    const offsets = new Array<number>(kept.length);
+    for (let i = 0; i < kept.length; i++) {
+      keys[i] = kept[i]!.dedupKey!;
+      offsets[i] = kept[i]!.offset;
+    }
+    const admitted = await withDependency(ctx, 'redis', () => ctx.dedup!.admit(task.partition, keys, offsets));
     fresh = kept.filter((_, i) => admitted[i]);
   }
   return { deadLetters, valid, nullKey, filtered, filterFailed, kept, fresh };

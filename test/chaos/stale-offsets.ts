@@ -12,8 +12,7 @@
  * `--load`: other transactional producers commit offsets of other groups meanwhile.
  * Prints the count of stale (older than committed) and phantom (aborted but visible) reads.
  */
-import '../../src/commit/kafkajs-grouping.js';
-import '../../src/tasks/kafkajs-aborted.js';
+import '../../src/kafkajs/patches.js';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Producer, type Admin } from 'kafkajs';
 import { randomName } from '../support/services.js';

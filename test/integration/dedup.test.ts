@@ -16,25 +16,35 @@ import { retryWithBackoff } from '../../src/runtime/backoff.js';
 import { waitFor } from '../support/read.js';
 import { endpoints, randomName } from '../support/services.js';
 
-const e = (key: string, partition: number, offset: number) => ({ key, position: `${partition}:${offset}` });
+type Entry = { key: string; partition: number; offset: number };
+const e = (key: string, partition: number, offset: number): Entry => ({ key, partition, offset });
 
 const redis = createRedis(endpoints().redisUrl);
 const topologies: string[] = [];
 const written = new Set<string>(); // every key these tests may create, deleted exactly (no SCAN of a shared Redis)
+/** A store whose admit() takes entries; a run of entries of one partition is one call (as a batch of one task). */
 const newStore = (opts: { ttlMs?: number; chunkSize?: number } = {}) => {
   const topology = randomName('t-dedup');
   topologies.push(topology);
   const store = new DedupStore(redis, { topology, ttlMs: 60_000, ...opts });
-  const [admit, ensureMarker] = [store.admit.bind(store), store.ensureMarker.bind(store)];
-  store.admit = (entries) => {
-    for (const x of entries) written.add(dedupKey(topology, x.key));
-    return admit(entries);
-  };
+  const ensureMarker = store.ensureMarker.bind(store);
   store.ensureMarker = (partition) => {
     written.add(markerKey(topology, partition));
     return ensureMarker(partition);
   };
-  return store;
+  const admit = async (entries: Entry[]): Promise<boolean[]> => {
+    const out: boolean[] = [];
+    for (let i = 0; i < entries.length; ) {
+      let j = i;
+      while (j < entries.length && entries[j]!.partition === entries[i]!.partition) j++;
+      const run = entries.slice(i, j);
+      for (const x of run) written.add(dedupKey(topology, x.key));
+      out.push(...(await store.admit(entries[i]!.partition, run.map((x) => x.key), run.map((x) => x.offset))));
+      i = j;
+    }
+    return out;
+  };
+  return Object.assign(store, { admitEntries: admit });
 };
 
 afterAll(async () => {
@@ -46,16 +56,16 @@ afterAll(async () => {
 describe('DedupStore on the shared Redis', () => {
   it('admits first-seen keys and rejects later positions of the same key', async () => {
     const store = newStore();
-    expect(await store.admit([e('a', 0, 1), e('b', 0, 2)])).toEqual([true, true]);
-    expect(await store.admit([e('a', 0, 3), e('c', 0, 4), e('b', 1, 0)])).toEqual([false, true, false]);
-    expect(await store.admit([])).toEqual([]);
+    expect(await store.admitEntries([e('a', 0, 1), e('b', 0, 2)])).toEqual([true, true]);
+    expect(await store.admitEntries([e('a', 0, 3), e('c', 0, 4), e('b', 1, 0)])).toEqual([false, true, false]);
+    expect(await store.admitEntries([])).toEqual([]);
   });
 
   it('admits a replay of the same positions again (an aborted batch keeps its records)', async () => {
     const store = newStore();
     const batch = [e('a', 0, 10), e('b', 0, 11), e('c', 0, 12)];
-    expect(await store.admit(batch)).toEqual([true, true, true]);
-    expect(await store.admit(batch)).toEqual([true, true, true]);
+    expect(await store.admitEntries(batch)).toEqual([true, true, true]);
+    expect(await store.admitEntries(batch)).toEqual([true, true, true]);
     expect(await redis.get(dedupKey(topologies.at(-1)!, 'b'))).toBe('0:11');
   });
 
@@ -63,56 +73,70 @@ describe('DedupStore on the shared Redis', () => {
     const store = newStore();
     const batch1 = [e('k', 0, 1), e('x', 0, 2)];
     const batch2 = [e('k', 0, 5), e('j', 0, 6)];
-    expect(await store.admit(batch1)).toEqual([true, true]); // then batch 1 aborts...
-    expect(await store.admit(batch2)).toEqual([false, true]); // ...batch 2 of another attempt sees its marks
-    expect(await store.admit(batch1)).toEqual([true, true]); // the replay of batch 1 keeps k
-    expect(await store.admit(batch2)).toEqual([false, true]); // and k of batch 2 stays a duplicate
-    expect(await store.admit([e('k', 3, 0)])).toEqual([false]); // so does k from another partition
+    expect(await store.admitEntries(batch1)).toEqual([true, true]); // then batch 1 aborts...
+    expect(await store.admitEntries(batch2)).toEqual([false, true]); // ...batch 2 of another attempt sees its marks
+    expect(await store.admitEntries(batch1)).toEqual([true, true]); // the replay of batch 1 keeps k
+    expect(await store.admitEntries(batch2)).toEqual([false, true]); // and k of batch 2 stays a duplicate
+    expect(await store.admitEntries([e('k', 3, 0)])).toEqual([false]); // so does k from another partition
   });
 
   it('resolves duplicates inside a batch (first by offset wins) and across batches', async () => {
     const store = newStore();
     const batch1 = [e('a', 0, 1), e('a', 0, 2), e('b', 0, 3), e('a', 0, 4)];
-    expect(await store.admit(batch1)).toEqual([true, false, true, false]);
-    expect(await store.admit([e('b', 0, 5), e('b', 0, 6), e('c', 0, 7), e('c', 0, 8)])).toEqual([false, false, true, false]);
-    expect(await store.admit(batch1)).toEqual([true, false, true, false]);
+    expect(await store.admitEntries(batch1)).toEqual([true, false, true, false]);
+    expect(await store.admitEntries([e('b', 0, 5), e('b', 0, 6), e('c', 0, 7), e('c', 0, 8)])).toEqual([false, false, true, false]);
+    expect(await store.admitEntries(batch1)).toEqual([true, false, true, false]);
+  });
+
+  it('keys of any content travel packed: commas, NUL, multi-byte UTF-8, lone surrogates, empty', async () => {
+    const store = newStore();
+    const odd = ['a,b', 'a\0b', '', 'é', 'ü,\0x', '日本', '\uD800', '🙂', 'plain'];
+    const batch = odd.map((k, i) => e(k, 0, i));
+    expect(await store.admitEntries(batch)).toEqual(odd.map(() => true));
+    expect(await store.admitEntries(odd.map((k, i) => e(k, 1, i)))).toEqual(odd.map(() => false));
+    expect(await store.admitEntries(batch)).toEqual(odd.map(() => true)); // a replay finds its own positions
+    expect(await redis.get(dedupKey(topologies.at(-1)!, 'ü,\0x'))).toBe('0:4');
+    expect(await redis.get(dedupKey(topologies.at(-1)!, 'a,b'))).toBe('0:0');
+    // ASCII only: lengths are the keys' own; one non-ASCII key among them: every length in bytes
+    expect(await store.admitEntries([e('x,y', 0, 20), e('zz', 0, 21)])).toEqual([true, true]);
+    expect(await store.admitEntries([e('x,y', 0, 22), e('zz', 0, 21)])).toEqual([false, true]);
   });
 
   it('keeps topologies apart', async () => {
     const [s1, s2] = [newStore(), newStore()];
-    expect(await s1.admit([e('same', 0, 1)])).toEqual([true]);
-    expect(await s2.admit([e('same', 0, 9)])).toEqual([true]);
-    expect(await s1.admit([e('same', 0, 9)])).toEqual([false]);
+    expect(await s1.admitEntries([e('same', 0, 1)])).toEqual([true]);
+    expect(await s2.admitEntries([e('same', 0, 9)])).toEqual([true]);
+    expect(await s1.admitEntries([e('same', 0, 9)])).toEqual([false]);
   });
 
   it('forgets a key after its TTL', async () => {
     const store = newStore({ ttlMs: 200 });
-    expect(await store.admit([e('t', 0, 1)])).toEqual([true]);
+    expect(await store.admitEntries([e('t', 0, 1)])).toEqual([true]);
     const pttl = await redis.pttl(dedupKey(topologies.at(-1)!, 't'));
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(200);
-    expect(await store.admit([e('t', 0, 2)])).toEqual([false]);
+    expect(await store.admitEntries([e('t', 0, 2)])).toEqual([false]);
     await waitFor(async () => (await redis.exists(dedupKey(topologies.at(-1)!, 't'))) === 0, 10_000, () => 'the key to expire');
-    expect(await store.admit([e('t', 0, 2)])).toEqual([true]);
+    expect(await store.admitEntries([e('t', 0, 2)])).toEqual([true]);
   });
 
-  it('splits more keys than chunkSize into one Lua call per chunk, in order', async () => {
+  it('splits more keys than chunkSize into one Lua call per chunk, in order (a duplicate in a later chunk is one)', async () => {
     const store = newStore({ chunkSize: 50 });
     // 180 distinct keys, each followed later by an in-batch duplicate of every 7th key
     const batch = Array.from({ length: 180 }, (_, i) => e(`k${i}`, 0, i));
     for (let i = 0; i < 180; i += 7) batch.push(e(`k${i}`, 0, 1_000 + i));
     const spy = vi.spyOn(redis as unknown as Record<string, (...a: unknown[]) => unknown>, 'sluiceDedupAdmit');
     try {
-      const out = await store.admit(batch);
-      expect(spy).toHaveBeenCalledTimes(4); // ceil(180 / 50): in-batch duplicates never reach Redis
+      const out = await store.admitEntries(batch);
+      expect(spy).toHaveBeenCalledTimes(5); // ceil(206 / 50): the script settles in-batch duplicates too, in order
       expect(out.slice(0, 180).every(Boolean)).toBe(true);
       expect(out.slice(180).some(Boolean)).toBe(false);
     } finally {
       spy.mockRestore();
     }
     const later = Array.from({ length: 180 }, (_, i) => e(`k${i}`, 1, i));
-    expect((await store.admit(later)).some(Boolean)).toBe(false);
-    expect((await store.admit(batch)).filter(Boolean)).toHaveLength(180);
+    expect((await store.admitEntries(later)).some(Boolean)).toBe(false);
+    expect((await store.admitEntries(batch)).filter(Boolean)).toHaveLength(180);
   });
 
   it('connects a lazyConnect client on first use', async () => {
@@ -152,12 +176,12 @@ describe('DedupStore when Redis goes down', () => {
     server = await startServer(port, dir);
     client = createRedis(`redis://127.0.0.1:${port}`);
     const store = new DedupStore(client, { topology: randomName('t-down'), ttlMs: 60_000 });
-    expect(await store.admit([e('a', 0, 1)])).toEqual([true]); // the first command waits for the handshake
+    expect(await store.admit(0, ['a'], [1])).toEqual([true]); // the first command waits for the handshake
     expect(await store.ensureMarker(0)).toBe('created');
 
     await stopServer(server);
     server = undefined;
-    for (const call of [() => store.admit([e('b', 0, 2)]), () => store.ensureMarker(0), () => store.admit([e('c', 0, 3)])]) {
+    for (const call of [() => store.admit(0, ['b'], [2]), () => store.ensureMarker(0), () => store.admit(0, ['c'], [3])]) {
       const err = await call().then(() => undefined, (x: unknown) => x);
       expect(err).toBeInstanceOf(SluiceError);
       expect(err).toMatchObject({ code: 'REDIS_UNAVAILABLE', retriable: true, domain: 'external' });
@@ -168,7 +192,7 @@ describe('DedupStore when Redis goes down', () => {
     // retry as the runtime does; Redis comes back on the same port meanwhile
     const outages = { start: 0, end: 0, attempts: 0 };
     let calls = 0;
-    const retried = retryWithBackoff(() => (calls++, store.admit([e('a', 0, 1), e('d', 0, 4)])), {
+    const retried = retryWithBackoff(() => (calls++, store.admit(0, ['a', 'd'], [1, 4])), {
       isRetriable: (x) => isSluiceError(x) && x.retriable,
       onOutageStart: () => outages.start++,
       onOutageEnd: (_ms, attempts) => {
@@ -185,7 +209,7 @@ describe('DedupStore when Redis goes down', () => {
     expect(outages).toMatchObject({ start: 1, end: 1 });
     expect(outages.attempts).toBeGreaterThan(1);
     expect(await store.ensureMarker(0)).toBe('created');
-    expect(await store.admit([e('d', 0, 5)])).toEqual([false]);
+    expect(await store.admit(0, ['d'], [5])).toEqual([false]);
   });
 });
 

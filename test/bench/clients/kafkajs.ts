@@ -4,9 +4,7 @@
  * own TaskTransaction (fence, begin, send, sendOffsets with the checkpoint as metadata, commit).
  *   node --import tsx test/bench/clients/kafkajs.ts '<LoopOptions as JSON>'
  */
-import '../../../src/commit/kafkajs-grouping.js';
-import '../../../src/commit/kafkajs-produce.js';
-import '../../../src/tasks/kafkajs-aborted.js';
+import '../../../src/kafkajs/patches.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { SEND_RETRY_MS, TaskTransaction } from '../../../src/commit/transaction.js';
 import { CHECKPOINT, loopOptions, OUTPUT_VALUE_BYTES, outputRecords, outputsFor, Progress, report } from './loop.js';

@@ -9,7 +9,7 @@
  * first offset is at or below the record's offset is active until its producer's abort marker
  * (https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/clients/consumer/internals/CompletedFetch.java,
  * abortedProducerIds / consumeAbortedTransactionsUpTo). Import this module before anything imports
- * kafkajs (the CLI's entry and the tests' setup do), like ../commit/kafkajs-grouping.ts.
+ * kafkajs (the CLI's entry and the tests' setup do), like ./grouping.ts.
  */
 import { createRequire } from 'node:module';
 
@@ -54,5 +54,5 @@ if (require.cache[batchPath] === undefined) {
   require(filterPath);
   require.cache[filterPath]!.exports = filterAbortedMessages;
 } else if (require(filterPath) !== filterAbortedMessages) {
-  process.emitWarning('kafkajs was loaded before src/tasks/kafkajs-aborted.ts: read_committed may let records of aborted transactions through', { code: 'SLUICE_KAFKAJS_ABORTED' });
+  process.emitWarning('kafkajs was loaded before src/kafkajs/aborted.ts: read_committed may let records of aborted transactions through', { code: 'SLUICE_KAFKAJS_ABORTED' });
 }

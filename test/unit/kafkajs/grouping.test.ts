@@ -1,6 +1,6 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { groupMessagesPerPartition, linearGroupingActive } from '../../../src/commit/kafkajs-grouping.js';
+import { groupMessagesPerPartition, linearGroupingActive } from '../../../src/kafkajs/grouping.js';
 
 
 const partitionMetadata: PartitionMetadata[] = Array.from({ length: 6 }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] }));

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { abortedFilterActive, filterAbortedMessages } from '../../../src/tasks/kafkajs-aborted.js';
+import { abortedFilterActive, filterAbortedMessages } from '../../../src/kafkajs/aborted.js';
 
 type M = { offset: string; key: Buffer | null; isControlRecord: boolean; batchContext: { producerId: string; inTransaction: boolean; isControlBatch: boolean } };
 const data = (offset: number, producerId: string): M => ({ offset: String(offset), key: null, isControlRecord: false, batchContext: { producerId, inTransaction: true, isControlBatch: false } });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRequire } from 'node:module';
-import { encodeProduce, fastProduceActive, kafkajsProduceRequest, produceRequest, type ProduceArgs } from '../../../src/commit/kafkajs-produce.js';
+import { encodeProduce, fastProduceActive, kafkajsProduceRequest, produceRequest, type ProduceArgs } from '../../../src/kafkajs/produce.js';
 
 const Long = createRequire(import.meta.url)('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
 

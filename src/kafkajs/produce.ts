@@ -5,7 +5,7 @@
  * replica's main thread, before its garbage. This replaces the module's export before kafkajs'
  * later versions capture it: uncompressed batches of messages without a timestamp (all sluice
  * sends) are written straight into one buffer, byte for byte what kafkajs writes (unit-tested
- * against it); any other request is kafkajs' own. Import before kafkajs, like ./kafkajs-grouping.ts.
+ * against it); any other request is kafkajs' own. Import before kafkajs, like ./grouping.ts.
  */
 import { createRequire } from 'node:module';
 import { SluiceError } from '../errors.js';
@@ -207,5 +207,5 @@ export function fastProduceActive(): boolean {
 if (wrappers.every((path) => require.cache[path] === undefined)) {
   require.cache[v3Path]!.exports = produceRequest;
 } else if (require(v3Path) !== produceRequest) {
-  process.emitWarning('kafkajs was loaded before src/commit/kafkajs-produce.ts: produce requests keep its per-record encoders', { code: 'SLUICE_KAFKAJS_PRODUCE' });
+  process.emitWarning('kafkajs was loaded before src/kafkajs/produce.ts: produce requests keep its per-record encoders', { code: 'SLUICE_KAFKAJS_PRODUCE' });
 }

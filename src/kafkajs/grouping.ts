@@ -35,5 +35,5 @@ if (require.cache[sendPath] === undefined) {
   require(groupingPath);
   require.cache[groupingPath]!.exports = groupMessagesPerPartition;
 } else if (require(groupingPath) !== groupMessagesPerPartition) {
-  process.emitWarning('kafkajs was loaded before src/commit/kafkajs-grouping.ts: sends keep its quadratic grouping per partition', { code: 'SLUICE_KAFKAJS_GROUPING' });
+  process.emitWarning('kafkajs was loaded before src/kafkajs/grouping.ts: sends keep its quadratic grouping per partition', { code: 'SLUICE_KAFKAJS_GROUPING' });
 }
