@@ -203,12 +203,13 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
 /** The link between the stages: the repartition topic (created above with the others) and how records travel on it. */
 async function stagesOf(admin: Admin, topology: Topology, topic: string, sourcePartitions: number, stored: readonly Column[], metrics: StageMetrics, purgeIntervalMs: number): Promise<Stages> {
   const partitions = await partitionCount(admin, topic);
-  // what stage 1 decodes (RecordDecoder adds event time and dedup key to the stored columns) travels
+  // what stage 2 stores travels (record metadata in the codec's own fields, the key only when an expression reads it)
+  const { group_by } = topology.spec.aggregate;
+  const values = [...new Set([...stored.map((c) => c.name).filter((n) => !(METADATA_NAMES as readonly string[]).includes(n)), ...group_by])];
+  // the formats before 0x03 carried what stage 1 decodes: also the event time and dedup key
   const { event_time } = topology.spec.source;
   const dedup = topology.spec.dedup?.key ?? [];
-  // record metadata travels in the codec's own fields (the key only when an expression reads it)
-  const values = stored.map((c) => c.name).filter((n) => !(METADATA_NAMES as readonly string[]).includes(n));
-  const fields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
-  const codec = new RepartitionCodec(topology.valueSchema, fields, { sourceKey: metadataIn(stored).includes('ROWKEY') });
+  const legacyFields = [...new Set([...values, event_time, ...(typeof dedup === 'string' ? [dedup] : dedup)])];
+  const codec = new RepartitionCodec(topology.valueSchema, values, { groupBy: group_by, sourceKey: metadataIn(stored).includes('ROWKEY'), legacyFields });
   return { topic, sourcePartitions, partitions, codec, partitionOf: groupKeyPartitioner(topic, partitions), metrics, purgeIntervalMs };
 }

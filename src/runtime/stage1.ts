@@ -59,7 +59,7 @@ export async function runStage1(ctx: ReplicaContext, task: Stage1Task, fetched: 
     list.push({ key: key ?? '', eventTime: d.eventTime, sourceTime: r.streamTime, partition: task.partition, offset: d.offset, sourceKey: d.m.key, value: d.value });
     onTime++;
   }
-  // packed per repartition partition, in their order (codec.ts): the client's cost is per Kafka record
+  // packed per repartition partition, in their order (codec.ts): the client's cost is per Kafka record and per byte
   const repartitioned: Message[] = [];
   for (const [partition, list] of rows) for (const value of stages.codec.encodePacked(list)) repartitioned.push({ key: null, value, partition });
   const streamTime = task.time.streamTime;

@@ -20,8 +20,10 @@ const reader = {
     { name: 'unused', type: 'string' },
   ],
 };
-const fields = ['page', 'latency_ms', 'score', 'raw', 'tags', 'kind', 'ts', 'id'];
-const codec = new RepartitionCodec(reader, fields);
+/** What stage 2 stores (the packed rows' `v`); the formats before 0x03 also carried event time and dedup key. */
+const stored = ['page', 'latency_ms', 'score', 'raw', 'tags', 'kind'];
+const fields = [...stored, 'ts', 'id'];
+const codec = new RepartitionCodec(reader, stored, { groupBy: ['page'], legacyFields: fields });
 const base = { eventTime: 1_700_000_001_234, sourceTime: 1_700_000_002_000, partition: 4, offset: 77 };
 
 /** A value as stage 1's decoder gives it (the same projection of the reader schema). */
@@ -54,7 +56,7 @@ describe('repartition records', () => {
 
   it('carries the source key only when an expression reads ROWKEY; metadata set on the value is not encoded', () => {
     const value = { id: 'e', ts: 1, page: 'p', latency_ms: 3, score: 1, raw: Buffer.alloc(0), tags: [], kind: 'A' };
-    const withKey = new RepartitionCodec(reader, fields, { sourceKey: true });
+    const withKey = new RepartitionCodec(reader, stored, { groupBy: ['page'], sourceKey: true });
     const row = { ...base, key: 'p' };
     const [keyed] = withKey.decodeAll(withKey.encodePacked([{ ...row, sourceKey: Buffer.from('user-7'), value }])[0]!);
     expect(keyed?.kind === 'data' && keyed.sourceKey?.toString()).toBe('user-7');
@@ -80,19 +82,43 @@ describe('repartition records', () => {
     for (const v of [Buffer.from([2]), Buffer.from([2, 2])]) expect(() => codec.decodeAll(v)).toThrow(/neither data nor a watermark/);
   });
 
-  it('rows travel packed, in their order, each record under PACK_BYTES of rows', () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...base, key: `/p${i % 7}`, offset: i, value: { id: `e${i}`, ts: i, page: `/p${i % 7}`, latency_ms: i, score: 1.5, raw: Buffer.alloc(0), tags: ['x'], kind: 'A' } }));
+  it('rows travel packed, in their order, each record under PACK_BYTES of rows, times and offsets exact across records', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const eventTime = 1_700_000_000_000 + i * 7 - (i % 5) * 1000; // out of order now and then
+      return { eventTime, sourceTime: 1_700_000_000_000 + i * 7, partition: 4, offset: 10_000_000_000 + 3 * i, key: `/p${i % 7}`, value: { id: `e${i}`, ts: eventTime, page: `/p${i % 7}`, latency_ms: i, score: 1.5, raw: Buffer.alloc(0), tags: ['x'], kind: 'A' } };
+    });
     const packed = codec.encodePacked(rows);
     expect(packed.length).toBeGreaterThan(1);
-    expect(packed.every((b) => b[0] === 2 && b.length <= PACK_BYTES + 1)).toBe(true);
+    expect(packed.every((b) => b[0] === 3 && b.length <= PACK_BYTES + 1)).toBe(true);
     const back = packed.flatMap((b) => codec.decodeAll(b));
-    expect(back.map((r) => (r.kind === 'data' ? [r.offset, r.value.id, r.key] : r.kind))).toEqual(rows.map((r) => [r.offset, r.value.id, r.key]));
+    expect(back.map((r) => (r.kind === 'data' ? [r.eventTime, r.sourceTime, r.partition, r.offset, r.key, r.value.latency_ms] : r.kind))).toEqual(
+      rows.map((r) => [r.eventTime, r.sourceTime, r.partition, r.offset, r.key, r.value.latency_ms]),
+    );
   });
 
-  it('a row larger than PACK_BYTES travels alone; the earlier one-row records and watermarks still read', () => {
-    const big = { ...base, key: 'k', value: { id: 'big', ts: 1, page: 'x'.repeat(PACK_BYTES + 10), latency_ms: null, score: 0, raw: Buffer.alloc(0), tags: [], kind: 'B' } };
-    const small = { ...base, key: 'k', offset: 78, value: { ...big.value, id: 'small', page: 'y' } };
-    expect(codec.encodePacked([small, big, small]).map((b) => codec.decodeAll(b).length)).toEqual([1, 1, 1]);
+  it('a packed row carries the stored fields only, and its group key is derived from them as stage 1 does', () => {
+    const value = { id: 'e1', ts: 5, page: '/a', latency_ms: 3, score: 1, raw: Buffer.from([1]), tags: [], kind: 'B' };
+    const [one] = codec.decodeAll(codec.encodePacked([{ ...base, key: '/a', value }])[0]!);
+    expect(one?.kind === 'data' && one.value).toEqual({ page: '/a', latency_ms: 3, score: 1, raw: Buffer.from([1]), tags: [], kind: 'B' });
+    const byTwo = new RepartitionCodec(reader, stored, { groupBy: ['page', 'kind'] });
+    expect(byTwo.decodeAll(byTwo.encodePacked([{ ...base, key: '["/a","B"]', value }])[0]!)).toMatchObject([{ key: '["/a","B"]' }]);
+    const global = new RepartitionCodec(reader, stored, { groupBy: [] });
+    expect(global.decodeAll(global.encodePacked([{ ...base, key: '', value }])[0]!)).toMatchObject([{ key: '' }]);
+  });
+
+  it('a row larger than PACK_BYTES travels alone; the earlier formats and watermarks still read', () => {
+    const big = { ...base, key: 'x'.repeat(3 * PACK_BYTES), value: { id: 'big', ts: 1, page: 'x'.repeat(3 * PACK_BYTES), latency_ms: null, score: 0, raw: Buffer.alloc(0), tags: [], kind: 'B' } };
+    const small = { ...base, key: 'y', offset: 78, value: { ...big.value, id: 'small', page: 'y' } };
+    const packs = codec.encodePacked([small, big, small, small]);
+    expect(packs.map((b) => codec.decodeAll(b).map((r) => r.kind === 'data' && [r.offset, r.key.length]))).toEqual([[[78, 1]], [[77, 3 * PACK_BYTES]], [[78, 1], [78, 1]]]);
+    // 0x02, as the version before 0x03 wrote it: the group key first, absolute times, v with event time and dedup key
+    const legacyRow = avro.Type.forSchema({
+      type: 'record',
+      name: 'RepartitionRow',
+      fields: [{ name: 'k', type: 'string' }, { name: 't', type: 'long' }, { name: 's', type: 'long' }, { name: 'p', type: 'int' }, { name: 'o', type: 'long' }, { name: 'v', type: { ...reader, fields: reader.fields.filter((f) => fields.includes(f.name)) } }],
+    } as avro.Schema);
+    const old = Buffer.concat([Buffer.of(2), ...[small, small].map((r) => legacyRow.toBuffer({ k: '/b', t: r.eventTime, s: r.sourceTime, p: r.partition, o: r.offset, v: r.value }))]);
+    expect(codec.decodeAll(old)).toMatchObject([{ kind: 'data', key: '/b', offset: 78, eventTime: base.eventTime, value: { id: 'small' } }, { key: '/b' }]);
     expect(codec.decodeAll(codec.encodeData(small), Buffer.from('/a'))).toMatchObject([{ kind: 'data', offset: 78, key: '/a' }]);
     expect(codec.decodeAll(encodeWatermark(1, 5))).toEqual([{ kind: 'watermark', partition: 1, streamTime: 5 }]);
   });
