@@ -48,7 +48,15 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
   const { spec } = ctx.topology;
   let more = true;
   let first = true;
+  // each step's wall time, for transactions that close windows (the metric sluice_window_close_step_seconds)
+  let lap = performance.now();
+  const step = (name: 'aggregate' | 'stage' | 'transaction' | 'publish', closing: boolean) => {
+    const now = performance.now();
+    if (closing) ctx.metrics.closeStep(name, (now - lap) / 1000);
+    lap = now;
+  };
   while (more) {
+    lap = performance.now();
     // 5. close windows and aggregate them (a file per time window, one for a commit's sessions)
     const all = task.windows.files(task.windows.closable(), task.nextOffset);
     const files = all.slice(0, task.pendingThatFit(all));
@@ -61,13 +69,16 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
       rows: windows.length > 0 ? await task.table.aggregate(windows) : [],
       writeParquet: (ws, file) => task.table.writeParquet(ws, file),
     };
+    const closing = windows.length > 0;
+    step('aggregate', closing);
     // rows aggregate.having kept from every sink, counted once they are final
-    const rejected = windows.length > 0 ? task.table.rejectedByHaving : 0;
+    const rejected = closing ? task.table.rejectedByHaving : 0;
     // 6. stage files
     const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
     const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
     for (const sink of staged) await withDependency(ctx, 'storage', () => sink.stage!(closed, token));
     task.windows.markClosed(windows);
+    step('stage', closing);
 
     // 7. one transaction: outputs, dead letters, late records, offset + checkpoint
     // (until commit() is called the token is in no committed checkpoint: a failure discards its files)
@@ -84,6 +95,7 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     task.log.debug({ offset, position: task.nextOffset, windows: windows.length, deadLetters: first ? deadLetters.length : 0, late: first ? lateRecords.length : 0 }, 'committed');
     ctx.metrics.transaction('committed');
     ctx.kafkaLog.recovered();
+    step('transaction', closing);
 
     // 8. after the commit: publish files, forget closed windows
     if (windows.length > 0) {
@@ -94,6 +106,7 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
       await task.table.drop(windows);
       for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
       if (rejected > 0) ctx.metrics.havingRejected(rejected);
+      step('publish', closing);
     }
     first = false;
   }

@@ -84,6 +84,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['topology', 'partition'] as const,
       registers,
     }),
+    closeStep: new Histogram({
+      name: 'sluice_window_close_step_seconds',
+      help: 'Wall time of each step of a transaction that closes windows: aggregate (SQL), stage (files), transaction (outputs, offset, commit), publish',
+      labelNames: ['topology', 'step'] as const,
+      buckets: BATCH_SECONDS,
+      registers,
+    }),
     restoreDuration: new Histogram({
       name: 'sluice_restore_duration_seconds',
       help: 'Time to rebuild the open windows of an assigned partition by replay',
@@ -166,6 +173,10 @@ export function topologyMetrics(m: Metrics, topology: string) {
     batch(seconds: number, records: number): void {
       m.batchDuration.observe({ topology }, seconds);
       m.batchRecords.observe({ topology }, records);
+    },
+    /** One step of a transaction that closes windows (commit-windows.ts): where close → visible goes. */
+    closeStep(step: 'aggregate' | 'stage' | 'transaction' | 'publish', seconds: number): void {
+      m.closeStep.observe({ topology, step }, seconds);
     },
     transaction(result: TransactionResult): void {
       m.transactions.inc({ topology, result });

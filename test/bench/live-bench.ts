@@ -8,11 +8,11 @@ import { SchemaSource } from '../../src/serde/registry.js';
 import { measureLive, type Latencies } from './live.js';
 import { latestSchema } from './outputs.js';
 import { cleanup, type BenchTopology, type LoadShape } from './setup.js';
-import { runSluice } from './sluice-run.js';
+import { runSluice, type SluiceResult } from './sluice-run.js';
 import { cleanupStreams } from './streams-bench.js';
 import { runStreams } from './streams-run.js';
 
-export interface LiveRow { name: string; latencies: Latencies }
+export interface LiveRow { name: string; latencies: Latencies; closeSteps?: SluiceResult['closeSteps'] }
 
 export interface LiveBenchOptions {
   brokers: string[];
@@ -45,7 +45,7 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
       outputOf: (t) => ((made.t = t), t.output),
       run: (t, events) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false }),
     });
-    rows.push({ name: 'sluice run, one replica', latencies: r.latencies });
+    rows.push({ name: 'sluice run, one replica', latencies: r.latencies, closeSteps: (r.ran as SluiceResult).closeSteps });
   } finally {
     if (made.t) await cleanup(o.brokers, o.redisUrl, made.t, [made.t.group, `${made.t.name}-latency`]).catch(() => undefined);
   }
@@ -96,6 +96,8 @@ export function formatLive(rows: LiveRow[], rate: number, seconds: number, targe
   if (target && sluice) {
     const limit = (target.maxWaitMs + TARGET_LATENCY_SLACK_MS) / 1000;
     const at = target.half ? `at half the measured capacity (${rate.toLocaleString('en')} events/s)` : `at ${rate.toLocaleString('en')} events/s (the target is set at half the capacity: --live-rate half)`;
+    const steps = Object.entries(sluice.closeSteps ?? {}).map(([k, v]) => `${k} ${s(v.mean)}`).join(', ');
+    if (steps) lines.push(`  sluice's transactions that closed windows, mean per step: ${steps} (${sluice.closeSteps!.aggregate!.count} transactions; sluice_window_close_step_seconds)`);
     lines.push(`  target: sluice p99 close → visible <= batch.max_wait + 0.5 s = ${s(limit)} ${at}: ${sluice.latencies.p99 <= limit ? 'MET' : 'NOT MET'} (p99 ${s(sluice.latencies.p99)})`);
   }
   return lines.join('\n');

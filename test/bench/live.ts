@@ -41,7 +41,7 @@ export interface LiveOptions {
   outputOf: (t: BenchTopology) => string;
 }
 
-export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; latencies: Latencies }> {
+export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; latencies: Latencies; ran: unknown }> {
   mkdirSync(o.dir, { recursive: true });
   const t = writeBenchTopology(o.dir);
   const events = Math.round(o.rate * o.seconds);
@@ -89,9 +89,9 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
     });
     // a feed that cannot keep its rate sends records later than their event time: that adds to every latency
     const behind = feed.then(() => (Date.now() - fedFrom) / 1000 - o.seconds);
-    await Promise.all([running, feed]);
+    const [ran] = await Promise.all([running, feed]);
     await new Promise((r) => setTimeout(r, 1000));
-    return { t, latencies: { ...summarise(ms, windows.size), feedBehind: await behind } };
+    return { t, latencies: { ...summarise(ms, windows.size), feedBehind: await behind }, ran };
   } finally {
     await consumer.disconnect();
   }

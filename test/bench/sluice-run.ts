@@ -40,6 +40,8 @@ export interface SluiceResult {
   transactions: number;
   windowsEmitted: number;
   outcomes: Record<string, number>;
+  /** Mean seconds of each step of the transactions that closed windows, and how many there were. */
+  closeSteps: Record<string, { mean: number; count: number }>;
   logFile: string;
   profileDir?: string;
 }
@@ -86,6 +88,10 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
           transactions: sumOf(last, 'sluice_transactions_total', { result: 'committed' }),
           windowsEmitted: sumOf(last, 'sluice_windows_emitted_total', { sink: 'topic' }),
           outcomes,
+          closeSteps: Object.fromEntries(['aggregate', 'stage', 'transaction', 'publish'].map((step) => {
+            const count = sumOf(last, 'sluice_window_close_step_seconds_count', { step });
+            return [step, { mean: count > 0 ? sumOf(last, 'sluice_window_close_step_seconds_sum', { step }) / count : NaN, count }];
+          })),
           logFile,
           profileDir,
         };
