@@ -13,8 +13,8 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; star
 const STEPS: Array<[string, RegExp]> = [
   ['decode (avsc, src/serde)', /^decode .*serde\/decoder|avsc\//],
   ['dedup (src/dedup, ioredis)', /src\/dedup\/|ioredis\//],
-  ['kafkajs fetch decoding', /kafkajs-records|kafkajs\/src\/(consumer\/|protocol\/requests\/fetch|protocol\/decoder|protocol\/recordBatch\/(v0\/decoder|record\/v0\/decoder|header\/v0\/decoder)|utils\/long)/],
-  ['kafkajs produce and transactions', /kafkajs\/src\/(producer|protocol\/requests\/(produce|addOffsets|txnOffset|endTxn|addPartitions)|protocol\/recordBatch\/record\/v0\/index|protocol\/encoder)/],
+  ['kafkajs fetch decoding', /src\/kafkajs\/(records|aborted)|kafkajs\/src\/(consumer\/|protocol\/requests\/fetch|protocol\/decoder|protocol\/recordBatch\/(v0\/decoder|record\/v0\/decoder|header\/v0\/decoder)|utils\/long)/],
+  ['kafkajs produce and transactions', /src\/kafkajs\/(produce|grouping)|kafkajs\/src\/(producer|protocol\/requests\/(produce|addOffsets|txnOffset|endTxn|addPartitions)|protocol\/recordBatch\/record\/v0\/index|protocol\/encoder)/],
   ['kafkajs other (network)', /kafkajs\//],
   ['DuckDB append', /append .*duck-state|window\/appender|DuckDBAppender|DuckDBVarCharVector/],
   ['DuckDB other', /duckdb/],
