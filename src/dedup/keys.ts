@@ -6,11 +6,11 @@
  * https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
  */
 
-/** `dedup:{<topology>}:<key>`; the value stored under it is the position that first saw the key. */
+/**
+ * `dedup:{<topology>}:<key>`; the value stored under it is the position that first saw the key,
+ * `<partition>:<offset>`, which the admit script builds (redis-store.ts).
+ */
 export const dedupKey = (topology: string, key: string): string => `dedup:{${topology}}:${key}`;
 
 /** Marker of a partition: its own prefix, so no dedup key (any user string) can equal it. */
 export const markerKey = (topology: string, partition: number): string => `dedup-marker:{${topology}}:${partition}`;
-
-/** The source position stored as a dedup key's value: `<partition>:<offset>`. */
-export const positionOf = (partition: number, offset: string | bigint | number): string => `${partition}:${offset}`;

@@ -185,37 +185,31 @@ const packOf = (buf: Buffer, length: number): Buffer => Buffer.from(buf.subarray
 
 /** The rows of a 0x03 record, or undefined when they do not decode to the end exactly. */
 function decodeCompact(type: Type, value: Buffer, groupBy: readonly string[]): DataRecord[] | undefined {
-  const rows: DataRecord[] = [];
+  // times and offsets are differences to the previous row's
   let t = 0;
   let o = 0;
-  try {
-    for (let pos = 1; pos < value.length; ) {
-      const r = type.decode(value, pos);
-      if (r.offset < 0) return undefined; // truncated
-      const c = r.value as Fields;
-      t += c.t;
-      o += c.o;
-      const row: DataRecord = { kind: 'data', eventTime: t, sourceTime: t + c.s, partition: c.p, offset: o, value: c.v, key: groupKey(c.v, groupBy) ?? '' };
-      if (c.sk !== undefined) row.sourceKey = c.sk;
-      rows.push(row);
-      pos = r.offset;
-    }
-  } catch {
-    return undefined;
-  }
-  return rows.length > 0 ? rows : undefined;
+  return decodeAll(type, value, (c) => {
+    t += c.t;
+    o += c.o;
+    return { kind: 'data', eventTime: t, sourceTime: t + c.s, partition: c.p, offset: o, value: c.v, key: groupKey(c.v, groupBy) ?? '' };
+  });
 }
 
-/** The rows of a 0x01 or 0x02 record after the first byte (`key` for rows without `k`), or undefined when they do not decode to the end exactly. */
+/** The rows of a 0x01 or 0x02 record (`key` for rows without `k`), or undefined when they do not decode to the end exactly. */
 function decodeRows(type: Type, value: Buffer, key: string): DataRecord[] | undefined {
+  return decodeAll(type, value, (f) => ({ kind: 'data', eventTime: f.t, sourceTime: f.s, partition: f.p, offset: f.o, value: f.v, key: f.k ?? key }));
+}
+
+/** Decodes rows after the format byte to the end of `value`, each mapped by `toRow` in order; undefined unless they end exactly there. */
+function decodeAll(type: Type, value: Buffer, toRow: (fields: Fields) => DataRecord): DataRecord[] | undefined {
   const rows: DataRecord[] = [];
   try {
     for (let pos = 1; pos < value.length; ) {
       const r = type.decode(value, pos);
       if (r.offset < 0) return undefined; // truncated
-      const o = r.value as Fields;
-      const row: DataRecord = { kind: 'data', eventTime: o.t, sourceTime: o.s, partition: o.p, offset: o.o, value: o.v, key: o.k ?? key };
-      if (o.sk !== undefined) row.sourceKey = o.sk;
+      const f = r.value as Fields;
+      const row = toRow(f);
+      if (f.sk !== undefined) row.sourceKey = f.sk;
       rows.push(row);
       pos = r.offset;
     }

@@ -45,8 +45,9 @@ export class DuckState {
   async task(partition: number, columns: readonly Column[], spec: sql.AggregateSpec): Promise<TaskTable> {
     // the metrics are checked once per replica (~10 statements, 0.5-2 s of a restore's task start on a loaded box)
     const key = JSON.stringify([columns, spec]);
-    const t = await TaskTable.create(await this.instance.connect(), sql.stateTable(partition), columns, spec, this.prepared.get(key));
-    this.prepared.set(key, t.prepared);
+    const known = this.prepared.get(key);
+    const t = await TaskTable.create(await this.instance.connect(), sql.stateTable(partition), columns, spec, known);
+    if (!known) this.prepared.set(key, t.prepared);
     this.tasks.add(t);
     t.onClose = () => this.tasks.delete(t);
     return t;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dedupKey, markerKey, positionOf } from '../../../src/dedup/keys.js';
+import { dedupKey, markerKey } from '../../../src/dedup/keys.js';
 
 // Redis Cluster's hash tag: the text between the first "{" and the next "}" (if non-empty).
 const hashTag = (key: string): string => {
@@ -24,10 +24,5 @@ describe('dedup keys', () => {
   it('never lets a dedup key equal a marker key', () => {
     expect(markerKey('t', 0)).not.toMatch(/^dedup:/);
     expect(dedupKey('t', '0')).toBe('dedup:{t}:0');
-  });
-
-  it('formats positions as <partition>:<offset>', () => {
-    expect(positionOf(2, '1234')).toBe('2:1234');
-    expect(positionOf(0, 5n)).toBe('0:5');
   });
 });
