@@ -14,6 +14,8 @@ import { SchemaSource } from '../../src/serde/registry.js';
 import { generate, type GeneratedMessage } from '../../src/gen/generator.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
 import { loadTopology } from '../../src/topology/loader.js';
+import { loadStackEnv } from '../../src/connection/stack-env.js';
+import { deleteSubjects } from './subjects.js';
 
 export const DEMO_TOPOLOGY = 'topologies/page-views.yaml';
 
@@ -128,6 +130,8 @@ export async function cleanup(brokers: string[], redisUrl: string | undefined, t
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+  const registryUrl = loadStackEnv().SCHEMA_REGISTRY_URL;
+  if (registryUrl) await deleteSubjects(registryUrl, `${t.name}-`).catch(() => undefined);
   if (!redisUrl) return;
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
