@@ -53,7 +53,8 @@ export async function demoCommand(file: string, opts: { count: string; parquet?:
   await produceCommand(file, { rate: 'max', count: opts.count, duplicates: '2%', late: '1%', invalid: '0.5%', keys: '12', seed: String(Date.now()), startTs: String(startTs), step: String(step) });
 
   say(`== 3/4 running ${spec.name}: ${spec.window.type} windows, results to ${spec.sinks.topic?.name ?? '-'} and ${spec.sinks.parquet?.path ?? '-'}`);
-  const replica = await startReplica(topology, endpoints, { log });
+  // static membership (--instance-id): a demo restarted after a crash takes its partitions back at once
+  const replica = await startReplica(topology, endpoints, { log, instanceId: process.env.SLUICE_INSTANCE_ID || 'demo' });
   say(`   metrics: http://localhost:${replica.port}/metrics`);
 
   const output = spec.sinks.topic?.name;

@@ -22,6 +22,8 @@ export const ErrorCodes = {
   SOURCE_TOPIC_MISSING: { domain: 'user', retriable: false },
   BAD_ARGUMENT: { domain: 'user', retriable: false },
   PORT_IN_USE: { domain: 'user', retriable: false },
+  /** Another live replica joined the group with this replica's --instance-id (FENCED_INSTANCE_ID): ids must be unique per replica. */
+  INSTANCE_ID_IN_USE: { domain: 'user', retriable: false },
   SINK_PATH_UNWRITABLE: { domain: 'user', retriable: false },
   // user: a connection setting is wrong (README, Production); waiting would not fix it.
   CONNECTION_CONFIG_INVALID: { domain: 'user', retriable: false },

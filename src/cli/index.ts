@@ -24,6 +24,13 @@ function duration(value: string): number {
   return ms;
 }
 
+// Kafka's rule for group.instance.id (as for topic names): JoinGroupRequest.validateGroupInstanceId
+function instanceId(value: string): string | undefined {
+  if (value === '') return undefined; // an empty SLUICE_INSTANCE_ID: a dynamic member
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(value)) throw new InvalidArgumentError(`expected 1–249 characters of a-z, A-Z, 0-9, ".", "_" and "-" (e.g. the pod name), got "${value}"`);
+  return value;
+}
+
 // the file's name only: the settings in it (and in SLUICE_KAFKA_*, SLUICE_REGISTRY_*, SLUICE_REDIS_*) never show in --help
 const connectionOption = () => new Option('--connection <file>', 'connection settings file (Kafka TLS/SASL, registry and Redis credentials; README, Production); environment variables win over it').env('SLUICE_CONNECTION_FILE');
 
@@ -60,6 +67,7 @@ program
   .addOption(new Option('--memory-limit <size>', 'DuckDB memory limit for open-window state (e.g. 512MB, 4GB); past it DuckDB spills to --spill-dir').default('1GB').env('SLUICE_MEMORY_LIMIT'))
   .addOption(new Option('--spill-dir <dir>', 'folder DuckDB spills to past the memory limit (default: <state-dir>/spill, else a folder in the OS temp dir; emptied on exit)').env('SLUICE_SPILL_DIR'))
   .addOption(new Option('--startup-timeout <duration>', 'how long startup waits for an unreachable Kafka or registry before it exits 1 (e.g. 30s, 5m)').default(300_000, '5m').argParser(duration))
+  .addOption(new Option('--instance-id <id>', 'this replica\'s static group membership id (group.instance.id, KIP-345), unique per replica and kept across its restarts (e.g. the pod name): a restart takes its partitions back at once instead of after source.session_timeout. A stop (SIGTERM) still leaves the group. Unset: a dynamic member. A replica started with the id of a live one stops that one (exit 2)').env('SLUICE_INSTANCE_ID').argParser(instanceId))
   .action(async (file: string, opts: import('./run.js').RunOptions) => {
     const { runCommand } = await import('./run.js');
     await runCommand(file, opts);

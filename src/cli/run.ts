@@ -9,7 +9,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { loadTopology } from '../topology/loader.js';
 import { cliEndpoints } from './endpoints.js';
 
-export interface RunOptions { port?: number; host?: string; stateDir?: string; startupTimeout?: number; memoryLimit?: string; spillDir?: string; connection?: string }
+export interface RunOptions { port?: number; host?: string; stateDir?: string; startupTimeout?: number; memoryLimit?: string; spillDir?: string; connection?: string; instanceId?: string }
 
 export async function runCommand(file: string, opts: RunOptions): Promise<void> {
   const log = createLogger();
@@ -43,7 +43,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<void> 
   const topology = await loadTopology(file);
   const endpoints = cliEndpoints(topology.spec.dedup !== undefined, { topology: topology.spec.connection, file: opts.connection });
   try {
-    replica = await startReplica(topology, endpoints, { port: opts.port, host: opts.host, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, memoryLimit: opts.memoryLimit, spillDir: opts.spillDir, log, signal: starting.signal });
+    replica = await startReplica(topology, endpoints, { port: opts.port, host: opts.host, stateDir: opts.stateDir, startupTimeoutMs: opts.startupTimeout, memoryLimit: opts.memoryLimit, spillDir: opts.spillDir, instanceId: opts.instanceId, log, signal: starting.signal });
   } catch (err) {
     if (!starting.signal.aborted) throw err;
     log.info('stopped while starting');

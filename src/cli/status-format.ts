@@ -9,9 +9,13 @@ function windows(p: PartitionStatus): string {
   return ws.length === 0 ? '-' : ws.map((w) => `${time(w.start)}–${time(w.end)}`).join(' ');
 }
 
+// the coordinator names a member `<group.instance.id>-<uuid>` if static (--instance-id), else `<client id>-<uuid>`
+const STATIC_MEMBER = /^(.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function owner(p: PartitionStatus): string {
   if (!p.owner) return '- (unassigned)';
-  return `${p.owner.clientId} ${p.owner.host} ${p.owner.memberId.slice(-8)}`;
+  const instance = STATIC_MEMBER.exec(p.owner.memberId)?.[1];
+  return `${p.owner.clientId} ${p.owner.host} ${instance && instance !== p.owner.clientId ? `${instance} ` : ''}${p.owner.memberId.slice(-8)}`;
 }
 
 function table(rows: string[][], numeric: ReadonlySet<number>): string[] {
@@ -23,7 +27,7 @@ const common = (p: PartitionStatus) => [String(p.partition), p.committed === nul
 
 export function formatStatus(s: GroupStatus): string {
   const head = `${s.topology}: group ${s.group} (${s.state}, ${s.members} member${s.members === 1 ? '' : 's'}), source ${s.topic}`;
-  const rows = [['partition', 'committed', 'high', 'lag', 'stream time', 'open windows', 'pending', 'restore', 'owner (client host member)']];
+  const rows = [['partition', 'committed', 'high', 'lag', 'stream time', 'open windows', 'pending', 'restore', 'owner (client host [instance] member)']];
   for (const p of s.partitions) {
     rows.push([
       ...common(p),
@@ -40,7 +44,7 @@ export function formatStatus(s: GroupStatus): string {
   ];
   if (!s.stage2) return [head, '', ...table(rows, new Set([1, 2, 3, 6, 7])), '', ...notes].join('\n');
   const stage1 = rows.map((r) => [...r.slice(0, 5), r[8]!]); // stage 1 holds no windows and replays nothing
-  const stage2: string[][] = [['partition', 'committed', 'high', 'lag', 'purged to', 'minimum', 'open windows', 'pending', 'restore', 'owner (client host member)']];
+  const stage2: string[][] = [['partition', 'committed', 'high', 'lag', 'purged to', 'minimum', 'open windows', 'pending', 'restore', 'owner (client host [instance] member)']];
   for (const p of s.stage2.partitions as Stage2PartitionStatus[]) {
     stage2.push([...common(p), String(p.logStart), p.minimum === null ? '-' : iso(p.minimum), windows(p), String(p.checkpoint?.pendingFiles ?? '-'), p.restore ? String(p.restore.offsets) : '0', owner(p)]);
   }

@@ -6,8 +6,11 @@
  *   produce.ts   produce requests written in one buffer
  *   aborted.ts   the Java consumer's read_committed filter for aborted transactions
  *   records.ts   fetched records decoded in plain numbers
+ *   static-membership.ts  group.instance.id sent by consumers made with staticConsumer (KIP-345);
+ *                last: it loads kafkajs' consumer, which the patches above must precede
  */
 import './grouping.js';
 import './produce.js';
 import './aborted.js';
 import './records.js';
+import './static-membership.js';

@@ -41,6 +41,8 @@ export interface ReplicaContext {
   sinks: Sink[];
   metrics: TopologyMetrics;
   log: Logger;
+  /** This replica's group.instance.id (static membership, `--instance-id`); undefined: a dynamic member. */
+  instanceId?: string;
   /** max.message.bytes of each topic sluice writes to (see topics.ts). */
   maxMessageBytes(topic: string): number;
   /** Aborted on shutdown: waits (outage backoff) end at once. */

@@ -11,7 +11,8 @@ import { logLevel, type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { checkRedis, kafkaClient, redisClient, schemaSource, type Endpoints } from '../connection/clients.js';
 import { DedupStore } from '../dedup/redis-store.js';
-import { SluiceError } from '../errors.js';
+import { isSluiceError, SluiceError } from '../errors.js';
+import { staticConsumer } from '../kafkajs/static-membership.js';
 import { buildSinks, sinkStorage, sinkTopics } from '../sink/registry.js';
 import { metered } from '../sink/storage/metered.js';
 import { heartbeatInterval, Source } from '../tasks/consumer.js';
@@ -48,10 +49,15 @@ export interface ReplicaOptions {
   spillDir?: string;
   /** How long startup waits for Kafka and the registry before it gives up (default 5 min). */
   startupTimeoutMs?: number;
-  /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 for its supervisor to restart it. */
+  /** The consumer died for good (kafkajs does not restart it): by default the process exits 1 (2 for a user error: INSTANCE_ID_IN_USE) for its supervisor to restart it. */
   onFatal?: (err: Error) => void;
   /** Stage 2 deletes what it committed from the repartition topic at most this often (default 30 s). */
   repartitionPurgeMs?: number;
+  /**
+   * group.instance.id (static membership, KIP-345): a replica restarted with its predecessor's id
+   * takes its partitions at once instead of after the session timeout. One per replica; undefined: a dynamic member.
+   */
+  instanceId?: string;
   /** Aborting it while the replica starts cuts the start short: everything opened is closed and startReplica rejects. */
   signal?: AbortSignal;
 }
@@ -154,7 +160,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
     if (created.length > 0) log.info({ topics: created }, 'created topics');
     const limits = await kafkaStep(wait, () => maxMessageBytes(admin, written));
     // the broker's default message.max.bytes when a topic does not say
-    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
+    const ctx: ReplicaContext = { topology, kafka, kafkaLog, admin, schemas, dedup, duck, columns, sinks: [], metrics, log, instanceId: opts.instanceId, signal: abort.signal, maxMessageBytes: (t) => limits.get(t) ?? 1_048_588 };
     if (repartition) ctx.stages = await kafkaStep(wait, () => stagesOf(admin, topology, repartition, partitions, stored, stageMetrics(registry.registry, spec.name), opts.repartitionPurgeMs ?? PURGE_INTERVAL_MS));
     ctx.sinks = await registryStep(wait, () => buildSinks({ topology, schemas, derivedOutputSchema, storage, partitionsOf: (topic) => partitionCount(admin, topic) }));
     if (early) {
@@ -162,8 +168,9 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       ctx.early = await registryStep(wait, () => earlyOutput(spec, schemas, topology.outputSchema ?? derivedOutputSchema, partitions, (s) => avro.Type.forSchema(s as avro.Schema)));
     }
 
-    const consumer = kafka.consumer({
+    const consumer = staticConsumer(kafka, {
       groupId: spec.source.group,
+      groupInstanceId: opts.instanceId,
       readUncommitted: false,
       maxWaitTimeInMs: spec.batch.max_wait,
       maxBytesPerPartition: 4 << 20,
@@ -185,14 +192,14 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       running.start(
         opts.onFatal ??
           ((err) => {
-            log.fatal({ err: err.message }, 'the consumer crashed and will not restart: exiting');
-            void close().finally(() => process.exit(1));
+            log.fatal({ err: err.message, ...(isSluiceError(err) ? { code: err.code } : {}) }, 'the consumer crashed and will not restart: exiting');
+            void close().finally(() => process.exit(isSluiceError(err) && err.domain === 'user' ? 2 : 1));
           }),
       ),
     ), abort.signal);
     opts.signal?.removeEventListener('abort', stopStart);
     kafkaLog.started();
-    log.info({ group: spec.source.group, source: spec.source.topic, partitions, ...(repartition ? { repartition } : {}), state: duckFile, memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, spill }, 'replica running');
+    log.info({ group: spec.source.group, ...(opts.instanceId ? { instanceId: opts.instanceId } : {}), source: spec.source.topic, partitions, ...(repartition ? { repartition } : {}), state: duckFile, memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, spill }, 'replica running');
     return { port: health.port, ready: () => running.ready(), assigned: () => running.assigned(), assignedOf: (topic) => running.assignedOf(topic), stop: close };
   } catch (err) {
     await close();

@@ -9,14 +9,24 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { backoffDelay, sleep, untilAborted, within } from '../runtime/backoff.js';
 import type { ReplicaContext } from '../runtime/context.js';
+import { SluiceError } from '../errors.js';
 import { startTask, type TaskHandle } from './task-handle.js';
 import { partitionCount } from '../runtime/topics.js';
 import { microBatchSize } from './batch-size.js';
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 const isFenced = (e: unknown): boolean => FENCED.has((e as { type?: string }).type ?? '');
-// what a heartbeat answers while the group rebalances (kafkajs' isRebalancing)
-const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
+// what a heartbeat answers while the group rebalances (kafkajs' isRebalancing), or once another
+// replica took this one's instance id (kafkajs' crash follows, see crashError): the batch stops
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'FENCED_INSTANCE_ID']);
+
+/** kafkajs' crash; FENCED_INSTANCE_ID (two live replicas with one instance id: a configuration error) as sluice's error naming the id. */
+export function crashError(err: Error, group: string, instanceId: string | undefined): Error {
+  let cause: unknown = err;
+  for (let i = 0; i < 10 && (cause as { cause?: unknown }).cause; i++) cause = (cause as { cause: unknown }).cause;
+  if ((cause as { type?: string }).type !== 'FENCED_INSTANCE_ID') return err;
+  return new SluiceError('INSTANCE_ID_IN_USE', `another replica joined consumer group ${group} with this replica's instance id "${instanceId}": give each replica its own --instance-id (SLUICE_INSTANCE_ID)`, { group, instanceId }, { cause: err });
+}
 
 interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; started?: TaskHandle; busy: Promise<void>; sought: boolean; fenced: boolean; ticking?: boolean }
 
@@ -51,7 +61,7 @@ export class Source {
       // once: startup retries start() while the broker is unreachable
       this.listening = true;
       this.consumer.on(this.consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) onFatal(e.payload.error);
+        if (!e.payload.restart) onFatal(crashError(e.payload.error, spec.source.group, this.ctx.instanceId));
       });
       this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
         this.assign(this.topics().flatMap((topic) => ((e.payload.memberAssignment[topic] ?? []) as number[]).map((partition) => ({ topic, partition }))));

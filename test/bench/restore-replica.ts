@@ -16,9 +16,10 @@ export class Replica {
 
   private constructor(readonly child: ChildProcess, readonly spawnedAt: number) {}
 
-  /** `nodeArgs`: before the script, e.g. --cpu-prof (refused in NODE_OPTIONS). */
-  static start(topologyFile: string, env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = []): Replica {
-    const child = spawn(process.execPath, [...nodeArgs, 'bin/sluice.js', 'run', topologyFile, '--port', '0'], { env: { ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `instanceId`: --instance-id (static membership), undefined: a dynamic member; `nodeArgs`: before the script, e.g. --cpu-prof (refused in NODE_OPTIONS). */
+  static start(topologyFile: string, env: NodeJS.ProcessEnv, logFile: string, instanceId: string | undefined, nodeArgs: string[] = []): Replica {
+    const args = ['run', topologyFile, '--port', '0', ...(instanceId ? ['--instance-id', instanceId] : [])];
+    const child = spawn(process.execPath, [...nodeArgs, 'bin/sluice.js', ...args], { env: { ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const r = new Replica(child, Date.now());
     const log = createWriteStream(logFile, { flags: 'a' });
     child.stderr!.pipe(log);

@@ -7,7 +7,10 @@
  * (fence, offset fetch, state) and restored (replay), answered /readyz 200, and when its first
  * output record reached a read_committed consumer; then p50/max over --kills kills. At the end the
  * output windows are checked against what the feed sent: none lost, none twice, every count right.
- * Options: --kills N --rate N --session-timeout DUR (source.session_timeout; default the topology's)
+ * Every replica runs with the same --instance-id (static membership): the new one takes the killed
+ * one's place in the group at once; --dynamic runs them without one, as dynamic members, whose join
+ * waits for the killed member's session to time out.
+ * Options: --kills N --rate N --session-timeout DUR (source.session_timeout; default the topology's) --dynamic
  *          --warm N --partitions N --keys N --duplicates PCT --seed S --timeout S --keep
  *          --profile (a V8 CPU profile of the last recovery, printed as a summary)
  */
@@ -33,6 +36,7 @@ const { values: a } = parseArgs({
     kills: { type: 'string', default: '5' },
     rate: { type: 'string', default: '10000' },
     'session-timeout': { type: 'string' },
+    dynamic: { type: 'boolean', default: false },
     warm: { type: 'string', default: '2' },
     partitions: { type: 'string', default: '6' },
     keys: { type: 'string', default: '10000' },
@@ -74,11 +78,12 @@ const logFile = join(dir, 'sluice.log');
 const profileDir = join(dir, 'profile');
 const shape = { events: 0, partitions: Number(a.partitions), keys: Number(a.keys), duplicates: Number(a.duplicates.replace(/%$/, '')) / 100, stepMs: 1000 / rate, seed: a.seed };
 const loadBefore = loadAverage();
+const instanceId = a.dynamic ? undefined : `${t.name}-0`; // the pod name's role: the same for each replica that replaces the last
 
 const watch = await watchOutput(brokers, env.SCHEMA_REGISTRY_URL, t.output, shape.partitions, `${t.name}-restore`);
 const feed = await startFeed(brokers, env.SCHEMA_REGISTRY_URL, t, shape, rate, SIZE_MS, GRACE_MS);
 say(`feeding ${t.source} at ${rate.toLocaleString('en')} events/s; starting the first replica`);
-let replica = Replica.start(t.file, runEnv, logFile);
+let replica = Replica.start(t.file, runEnv, logFile, instanceId);
 const results: Recovery[] = [];
 const outages: Array<{ joined: number; readyAt: number; cpu: number }> = [];
 try {
@@ -90,7 +95,7 @@ try {
     await sleep(Math.random() * SIZE_MS); // anywhere in a window's life
     const killedAt = await replica.kill();
     const profiled = a.profile && k === kills;
-    replica = Replica.start(t.file, runEnv, logFile, profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    replica = Replica.start(t.file, runEnv, logFile, instanceId, profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     const readyAt = await replica.ready(killedAt + stepTimeoutMs);
     const cpu = cpuSeconds(replica.child.pid!); // all of it since the process started: is the recovery CPU-bound?
     const joined = replica.first('partitions assigned')!.time;
@@ -100,7 +105,7 @@ try {
     outages.push({ joined, readyAt, cpu });
     if (profiled) {
       await replica.stop(); // writes the profile; a clean leave, so the next replica joins at once
-      replica = Replica.start(t.file, runEnv, logFile);
+      replica = Replica.start(t.file, runEnv, logFile, instanceId);
       await replica.ready(Date.now() + stepTimeoutMs);
     }
     say(`kill ${k}/${kills}: ${PHASES.map((p) => `${p} ${r[p].toFixed(2)} s`).join(', ')}; steps ${JSON.stringify(r.steps)} ms; replayed ${r.restoredRecords} records; CPU until ready ${cpu.toFixed(2)} s`);
@@ -154,7 +159,7 @@ function report(rs: Recovery[], delayed: number[], check: OutputCheck, fed: { ev
   const session = a['session-timeout'] ?? `${String(doc.getIn(['source', 'session_timeout']) ?? '30s')} (the topology's)`;
   const ready = p50max(rs.map((r) => r.ready));
   return [
-    `restore after SIGKILL, one replica of the demo topology (tumbling 10 s + 2 s grace), ${rate.toLocaleString('en')} events/s live, source.session_timeout ${session}, ${rs.length} kills (load avg. ${load[0]} → ${load[1]}):`,
+    `restore after SIGKILL, one replica of the demo topology (tumbling 10 s + 2 s grace), ${rate.toLocaleString('en')} events/s live, source.session_timeout ${session}, ${instanceId ? 'static membership (--instance-id)' : 'dynamic members (--dynamic)'}, ${rs.length} kills (load avg. ${load[0]} → ${load[1]}):`,
     '  seconds after the SIGKILL at which each phase of the new replica ended:',
     ...PHASES.map((p) => row(labels[p], rs.map((r) => r[p]))),
     row('restore itself (sluice_restore_duration_seconds)', rs.map((r) => r.restoreSeconds)),
@@ -164,6 +169,6 @@ function report(rs: Recovery[], delayed: number[], check: OutputCheck, fed: { ev
     `  feed: ${fed.events.toLocaleString('en')} events in ${fed.seconds.toFixed(0)} s (${Math.round(fed.events / fed.seconds).toLocaleString('en')}/s); its event time ended ${fed.behind.toFixed(1)} s behind the wall clock${fed.behind > 2 ? ' (the feed could not keep its rate: windows closed later than the wall clock says)' : ''}`,
     `  target SIGKILL → /readyz 200 ≤ 10 s: ${ready.max <= 10 ? 'MET' : 'NOT MET'} (max ${f(ready.max)})`,
     `  outputs: ${check.windows} windows of ${check.checked.toLocaleString('en')} rows checked against the feed: ${check.lost} lost, ${check.duplicated} duplicated, ${check.mismatched} wrong counts, ${check.unexpected} unexpected${check.examples.length > 0 ? ` (${check.examples.join('; ')})` : ''}`,
-    `  command: npm run bench:restore -- --kills ${kills} --rate ${rate}${a['session-timeout'] ? ` --session-timeout ${a['session-timeout']}` : ''}`,
+    `  command: npm run bench:restore -- --kills ${kills} --rate ${rate}${a['session-timeout'] ? ` --session-timeout ${a['session-timeout']}` : ''}${a.dynamic ? ' --dynamic' : ''}`,
   ].join('\n');
 }

@@ -2,7 +2,9 @@
  * Replicas as child processes (`node bin/sluice.js run <topology> --port 0`), kept at a target
  * count like a supervisor would: a replica that exits (SIGKILLed, crashed, killed itself at a
  * crash point) is restarted after a second in the same slot. Each instance logs JSON to its own
- * files; its stderr tells whether it died at an injected crash point.
+ * files; its stderr tells whether it died at an injected crash point. Slot A runs as a static group
+ * member (`--instance-id`, as a pod of the Kubernetes pack: its restarts take its place back at
+ * once), the others as dynamic members: both kinds in one group, under every fault.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -78,8 +80,9 @@ export class Supervisor {
     let child: ChildProcess;
     const stateDir = this.opts.stateDirs && join(this.opts.stateDirs, `${slot}${n}`);
     if (stateDir) mkdirSync(stateDir, { recursive: true });
+    const args = [...(stateDir ? ['--state-dir', stateDir] : []), ...(slot === 'A' ? ['--instance-id', 'chaos-A'] : [])];
     try {
-      child = spawn(process.execPath, [join(this.opts.repoRoot, 'bin/sluice.js'), 'run', this.opts.topologyFile, '--port', '0', ...(stateDir ? ['--state-dir', stateDir] : [])], { cwd: this.opts.repoRoot, env, stdio: ['ignore', out, err] });
+      child = spawn(process.execPath, [join(this.opts.repoRoot, 'bin/sluice.js'), 'run', this.opts.topologyFile, '--port', '0', ...args], { cwd: this.opts.repoRoot, env, stdio: ['ignore', out, err] });
     } finally {
       closeSync(out);
       closeSync(err);

@@ -34,6 +34,12 @@ describe('formatStatus', () => {
     expect(p0.split(/\s{2,}/)).toEqual(['0', '1200', '1500', '300', '2026-01-01T10:00:21.000Z', '10:00:10–10:00:20 10:00:20–10:00:30', '2', '300', 'sluice-page-views /10.0.0.7 89abcdef']);
     expect(p1.split(/\s{2,}/)).toEqual(['1', '-', '40', '40', '-', '-', '-', '0', '- (unassigned)']);
   });
+
+  it('names a static member\'s instance id (--instance-id), not a dynamic member\'s client id twice', () => {
+    const row = (memberId: string) => formatStatus({ ...status, partitions: [{ ...status.partitions[0]!, owner: { memberId, clientId: 'sluice-page-views', host: '/10.0.0.7' } }] }).split('\n')[3]!.split(/\s{2,}/).at(-1);
+    expect(row('sluice-pv-7f9c-0-4f2a3c1e-1b2d-4e5f-8a9b-0c1d2e3f4a5b')).toBe('sluice-page-views /10.0.0.7 sluice-pv-7f9c-0 2e3f4a5b');
+    expect(row('sluice-page-views-4f2a3c1e-1b2d-4e5f-8a9b-0c1d2e3f4a5b')).toBe('sluice-page-views /10.0.0.7 2e3f4a5b');
+  });
 });
 
 describe('formatStatus with two stages', () => {
@@ -65,7 +71,7 @@ describe('formatStatus with two stages', () => {
     const s2 = lines.indexOf('stage 2 (pv-repartition: windows per group key)');
     expect(s1).toBeGreaterThan(0);
     expect(lines[s1 + 2]!.split(/\s{2,}/)).toEqual(['0', '900', '900', '0', '2026-01-01T10:00:21.000Z', 'sluice-pv /10.0.0.7 89abcdef']);
-    expect(lines[s2 + 1]!.split(/\s{2,}/)).toEqual(['partition', 'committed', 'high', 'lag', 'purged to', 'minimum', 'open windows', 'pending', 'restore', 'owner (client host member)']);
+    expect(lines[s2 + 1]!.split(/\s{2,}/)).toEqual(['partition', 'committed', 'high', 'lag', 'purged to', 'minimum', 'open windows', 'pending', 'restore', 'owner (client host [instance] member)']);
     expect(lines[s2 + 2]!.split(/\s{2,}/)).toEqual(['0', '700', '880', '180', '650', '2026-01-01T10:00:19.000Z', '10:00:10–10:00:20', '0', '180', 'sluice-pv /10.0.0.7 89abcdef']);
   });
 });

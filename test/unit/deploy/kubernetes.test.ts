@@ -61,6 +61,10 @@ describe.skipIf(!kubectl && !process.env.CI).each(['deploy/kubernetes/base', 'de
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(BATCH_MAX_SECONDS + txSeconds);
   });
 
+  it('gives each replica its pod name as its group instance id (static membership)', () => {
+    expect(container.env).toContainEqual({ name: 'SLUICE_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+  });
+
   it('takes the connection from the Secret and requests measured resources', () => {
     const secret = one('Secret', 'sluice-connection');
     expect(Object.keys(secret.data)).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL']));
