@@ -55,12 +55,14 @@ export class FetchPlan {
   /** The fetch came back (or failed: no batches); the partitions of `batches` are handled next, the other claimed ones are free. */
   answered(ticket: FetchTicket, batches: readonly string[]): void {
     this.fetching--;
+    for (const key of batches) {
+      this.busy.add(key);
+      this.processing++;
+    }
     for (const key of ticket.claimed) {
-      if (batches.includes(key)) this.processing++;
-      else {
-        this.busy.delete(key);
-        this.wanted = true; // a seek or a pause dropped its batch: fetch it again from its new position
-      }
+      if (batches.includes(key)) continue;
+      this.busy.delete(key);
+      this.wanted = true; // a seek or a pause dropped its batch: fetch it again from its new position
     }
     this.changed();
   }

@@ -6,12 +6,10 @@
  *   produce.ts   produce requests written in one buffer
  *   aborted.ts   the Java consumer's read_committed filter for aborted transactions
  *   records.ts   fetched records decoded in plain numbers
- *   fetch-tail.ts  a fetch's cut-off last record batch skipped without a thrown error
  *   fetcher.ts   each partition fetched again once its batch was handled, not once every partition's was
  */
 import './grouping.js';
 import './produce.js';
 import './aborted.js';
 import './records.js';
-import './fetch-tail.js';
 import './fetcher.js';
