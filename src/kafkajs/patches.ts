@@ -6,6 +6,7 @@
  *   produce.ts   produce requests written in one buffer
  *   aborted.ts   the Java consumer's read_committed filter for aborted transactions
  *   records.ts   fetched records decoded in plain numbers
+ *   fetcher.ts   each partition fetched again once its batch was handled, not once every partition's was
  *   static-membership.ts  group.instance.id sent by consumers made with staticConsumer (KIP-345);
  *                last: it loads kafkajs' consumer, which the patches above must precede
  */
@@ -13,4 +14,5 @@ import './grouping.js';
 import './produce.js';
 import './aborted.js';
 import './records.js';
+import './fetcher.js';
 import './static-membership.js';

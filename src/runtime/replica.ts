@@ -175,7 +175,7 @@ export async function startReplica(topology: Topology, endpoints: Endpoints, opt
       maxWaitTimeInMs: spec.batch.max_wait,
       maxBytesPerPartition: 4 << 20,
       // the Java consumer's fetch.max.bytes; kafkajs' 10 MiB filled ~3 partitions' 4 MiB and left the
-      // others for the next fetch, which waits for every batch of this one (restores took 2-3 rounds)
+      // others for the next fetch (which, before src/kafkajs/fetcher.ts, waited for every batch of this one)
       maxBytes: 50 << 20,
       sessionTimeout: spec.source.session_timeout,
       heartbeatInterval: heartbeatInterval(spec.source.session_timeout),

@@ -32,8 +32,8 @@ interface Slot { topic: string; partition: number; task: Promise<TaskHandle>; st
 
 /** A slot's key: tasks are (topic, partition). */
 const slotKey = (topic: string, partition: number): string => `${topic}/${partition}`;
-// a batch of this partition waits out the backoff, and kafkajs waits for every partition's batch
-// of a fetch before the next one: the cap bounds how long one failing partition holds the others
+// a batch of this partition waits out the backoff (the others are fetched meanwhile,
+// src/kafkajs/fetcher.ts): the cap bounds how long a rebalance, which waits for it, is held
 const MAX_RESTART_DELAY_MS = 5_000;
 // a stop waits this long for in-flight batches and the group's leave, then closes the tasks anyway
 // (their open transactions abort; the group notices the member gone after the session timeout)
