@@ -6,19 +6,30 @@
  * ≥ window_end + grace was acknowledged: the earliest the window could be final, since it closes
  * when such a record arrives. That is window_end + grace on the wall clock while the feed keeps its
  * rate, and later when it cannot (a crowded box), which must not count against the processor.
- * Windows that began before the feed did are skipped (they include start-up).
+ * Windows that began before the feed did are skipped (they include start-up). The feed runs in
+ * its own processes (live-feed.ts), so that it keeps its rate and its CPU is not the bench's.
  */
 import { mkdirSync } from 'node:fs';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseWire } from '../../src/serde/wire.js';
 import { schemaById } from './outputs.js';
+import { startLiveFeed, type LiveFeed } from './live-feed.js';
 import { preload, writeBenchTopology, type BenchTopology, type LoadShape } from './setup.js';
 
 export const GRACE_MS = 2_000;
 export const SIZE_MS = 10_000;
 
-export interface Latencies { records: number; windows: number; p50: number; p99: number; max: number; feedBehind?: number }
+export interface Latencies {
+  records: number;
+  windows: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** How far behind its schedule the feed ended (s), and the CPU seconds its processes used. */
+  feedBehind?: number;
+  feedCpuSeconds?: number;
+}
 
 /** p50/p99/max (seconds) of latencies in ms; NaN when there are none. */
 export function summarise(ms: number[], windows: number): Latencies {
@@ -35,6 +46,8 @@ export interface LiveOptions {
   shape: LoadShape;
   rate: number;
   seconds: number;
+  /** Processes the feed runs in (live-feed.ts). */
+  feedProcesses: number;
   /** Starts the processor on the topology's source; resolves once it has seen `events` records and stopped. */
   run: (t: BenchTopology, events: number) => Promise<unknown>;
   /** The topic its windows go to. */
@@ -55,11 +68,9 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
     return Number((types.get(schemaId)!.fromBuffer(payload) as { window_end: unknown }).window_end);
   };
   const ms: number[] = [];
-  // per window end: when the feed had sent the event that lets it close (see above)
-  const closable = new Map<number, number>();
-  let lastTs = 0;
   const windows = new Set<number>();
   let fedFrom = Infinity;
+  let feed: LiveFeed | undefined;
   const output = o.outputOf(t);
   const admin = kafka.admin();
   await admin.connect();
@@ -76,23 +87,21 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
           const end = await windowEndOf(m.value!);
           if (end - SIZE_MS < fedFrom) continue;
           windows.add(end);
-          ms.push(now - (closable.get(end) ?? end + GRACE_MS));
+          ms.push(now - (feed?.closable.get(end) ?? end + GRACE_MS));
         }
       },
     });
+    feed = await startLiveFeed({
+      brokers: o.brokers, registryUrl: o.registryUrl, topologyFile: t.file, topic: t.source, partitions: o.shape.partitions, keys: o.shape.keys,
+      duplicates: o.shape.duplicates, seed: o.shape.seed, processes: o.feedProcesses, events, rate: o.rate, sizeMs: SIZE_MS, graceMs: GRACE_MS,
+    }, 120_000);
     const running = o.run(t, events);
-    fedFrom = Date.now();
-    const feed = preload(o.brokers, o.registryUrl, t, { ...o.shape, events, stepMs: 1000 / o.rate, startTs: fedFrom }, o.rate, (sent) => {
-      const now = Date.now();
-      for (const m of sent) lastTs = Math.max(lastTs, Number(m.event?.ts ?? 0));
-      for (let end = Math.floor((lastTs - GRACE_MS) / SIZE_MS) * SIZE_MS; end > fedFrom && !closable.has(end); end -= SIZE_MS) closable.set(end, now);
-    });
-    // a feed that cannot keep its rate sends records later than their event time: that adds to every latency
-    const behind = feed.then(() => (Date.now() - fedFrom) / 1000 - o.seconds);
-    const [ran] = await Promise.all([running, feed]);
+    fedFrom = feed.go();
+    const [ran, fed] = await Promise.all([running, feed.done]);
     await new Promise((r) => setTimeout(r, 1000));
-    return { t, latencies: { ...summarise(ms, windows.size), feedBehind: await behind }, ran };
+    return { t, latencies: { ...summarise(ms, windows.size), feedBehind: fed.behindSeconds, feedCpuSeconds: fed.cpuSeconds }, ran };
   } finally {
+    feed?.kill();
     await consumer.disconnect();
   }
 }
