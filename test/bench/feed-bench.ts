@@ -3,7 +3,7 @@
  * reads, to see what rate it keeps on this box and at what CPU before it is used to measure
  * sluice's latency at half its capacity. Prints events/s reached, how far behind its schedule it
  * ended, its CPU seconds per 100k events and the cores it used; deletes the topic.
- *   npm run bench:feed -- --rate 70000 --seconds 20 --feed-processes 2
+ *   npm run bench:feed -- --rate 70000 --seconds 20 --feed-processes 1 --partitions 6 (the defaults)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,9 @@ import { GRACE_MS, SIZE_MS } from './live.js';
 import { DEFAULT_FEED_PROCESSES, startLiveFeed } from './live-feed.js';
 import { loadAverage } from './proc.js';
 import { cleanup, preload, writeBenchTopology } from './setup.js';
+import { helpRequested } from './usage.js';
 
+helpRequested(import.meta.url);
 const { values: a } = parseArgs({
   options: {
     rate: { type: 'string', default: '70000' },

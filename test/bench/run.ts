@@ -13,7 +13,8 @@
  *          --live-rate N|half --live-seconds S --feed-processes N --skip-live --filter EXPR
  * --live-rate half feeds the live part at half the events/s just measured for the single stage:
  * issue 14's latency target (p99 close → visible <= batch.max_wait + 0.5 s) is set at that load.
- * --feed-processes: the live feed's processes (live-feed.ts), each sending its share of the partitions.
+ * --feed-processes (default 1): the live feed's processes (live-feed.ts, outside the bench's own),
+ * each sending its share of the partitions; `npm run bench:feed` shows the rate one keeps.
  * --stages both (the default) also drains the same shape of input keyed by user (not by the group
  * key) through a two-stage topology (docs/keyed-windows.md) and prints it beside the single stage.
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
@@ -38,7 +39,9 @@ import { DEFAULT_FEED_PROCESSES } from './live-feed.js';
 import { readOutputs } from './outputs.js';
 import { cleanupStreams, runStreamsBaselines, streamsAppId, type StreamsRun } from './streams-bench.js';
 import { buildStreams, streamsUnavailable } from './streams-build.js';
+import { helpRequested } from './usage.js';
 
+helpRequested(import.meta.url);
 const { values: a } = parseArgs({
   options: {
     events: { type: 'string', default: '2000000' },
