@@ -29,6 +29,7 @@ export async function withDependency<T>(scope: OutageScope, dependency: Dependen
   const byDep = mine;
   let waiting = false;
   let last: unknown;
+  let gaveUp = false;
   const leave = () => {
     if (!waiting) return;
     waiting = false;
@@ -36,7 +37,8 @@ export async function withDependency<T>(scope: OutageScope, dependency: Dependen
     if (--e.waiting > 0) return;
     byDep.delete(dependency);
     scope.metrics.outage(dependency, false);
-    scope.log.info({ dependency, ms: Date.now() - e.since }, `${dependency} available again`);
+    // one that gave up is still down: the error it throws says so, and the next wait logs anew
+    if (!gaveUp) scope.log.info({ dependency, ms: Date.now() - e.since }, `${dependency} available again`);
   };
   const started = Date.now();
   const deadline = opts.giveUpAfterMs === undefined ? undefined : AbortSignal.timeout(opts.giveUpAfterMs);
@@ -57,6 +59,7 @@ export async function withDependency<T>(scope: OutageScope, dependency: Dependen
     });
   } catch (e) {
     if (deadline?.aborted && !scope.signal.aborted) {
+      gaveUp = true;
       const why = last instanceof Error ? last.message : String(last);
       const waited = Math.round((Date.now() - started) / 1000);
       throw new SluiceError(GAVE_UP[dependency], `gave up waiting for ${dependency} after ${waited} s (${opts.limit ?? 'startup timeout'} ${opts.giveUpAfterMs! / 1000} s): ${why}`, {}, { cause: last });
