@@ -58,7 +58,9 @@ const total = shareOf(o.index, o.processes, o.events);
 const rate = o.rate / o.processes;
 
 say({ ready: true });
-const start = Number(await new Promise<string>((resolve) => createInterface({ input: process.stdin }).once('line', resolve)));
+// the start time, on stdin; a parent gone before it (stdin closed) ends this process
+let startLine: string | undefined;
+const start = Number(await new Promise<string>((resolve) => createInterface({ input: process.stdin }).once('line', (l) => resolve((startLine = l))).once('close', () => startLine === undefined && process.exit(1))));
 const cpu0 = process.cpuUsage();
 const closable = new ClosableWindows(own, start, o.sizeMs, o.graceMs);
 const inFlight: Promise<void>[] = [];

@@ -37,6 +37,7 @@ export async function startLiveFeed(o: LiveFeedOptions, timeoutMs: number): Prom
   for (let index = 0; index < o.processes; index++) {
     const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify({ ...o, index } satisfies FeedChildOptions)], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
+    child.stdin!.on('error', () => undefined); // a feed that died before the start: its exit says why
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
     let onReady: () => void;
