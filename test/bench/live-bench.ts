@@ -45,7 +45,7 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
       ...common,
       dir: join(o.dir, 'live-sluice'),
       outputOf: (t) => ((made.t = t), t.output),
-      run: (t, events) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false }),
+      run: (t, events, ready) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false, onReady: ready }),
     });
     rows.push({ name: 'sluice run, one replica', latencies: r.latencies, closeSteps: (r.ran as SluiceResult).closeSteps });
   } finally {
@@ -62,7 +62,8 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
       ...common,
       dir: join(o.dir, 'live-streams'),
       outputOf: (t) => ((madeKs.t = t), `${appId(t)}-out`),
-      run: async (t, events) => {
+      run: async (t, events, ready) => {
+        ready(); // the feed starts with the JVM, as before (its start is not awaited)
         const registry = new SchemaSource(o.registryUrl);
         const outputSchemaId = await registry.register(`${appId(t)}-out-value`, JSON.parse(schema) as object).finally(() => registry.close());
         return runStreams({

@@ -1,14 +1,13 @@
 /**
  * Window close → visible, at the live shape: a fresh topic fed at a fixed rate with event time =
- * the wall clock (the generator's clock starts now and advances 1000/rate ms per event), drained
- * by one processor, its output read by a read_committed consumer in this process. For each output
- * record, latency = receive time − the moment the feed's send of the first event with event time
- * ≥ window_end + grace was acknowledged: the earliest the window could be final, since it closes
- * when such a record arrives. That is window_end + grace on the wall clock while the feed keeps its
- * rate, and later when it cannot (a crowded box), which must not count against the processor.
- * Windows that began before the feed did are skipped (they include start-up). The feed runs in
- * its own processes (live-feed.ts), so that it keeps its rate and its CPU is not the bench's.
- */
+ * the wall clock, drained by one processor, its output read by a read_committed consumer in this
+ * process. For each output record, latency = receive time − the moment the feed's sends of an
+ * event with event time ≥ window_end + grace were acknowledged in every partition: the earliest
+ * the window could be final, since a partition closes it when such a record arrives. That is
+ * window_end + grace on the wall clock while the feed keeps its rate, and later when it cannot (a
+ * crowded box), which must not count against the processor. The feed runs in its own processes
+ * (live-feed.ts), so that it keeps its rate and its CPU is not the bench's, and starts once the
+ * processor is ready (sluice: /readyz); windows that began before the feed did are skipped. */
 import { mkdirSync } from 'node:fs';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
@@ -48,8 +47,8 @@ export interface LiveOptions {
   seconds: number;
   /** Processes the feed runs in (live-feed.ts). */
   feedProcesses: number;
-  /** Starts the processor on the topology's source; resolves once it has seen `events` records and stopped. */
-  run: (t: BenchTopology, events: number) => Promise<unknown>;
+  /** Starts the processor on the topology's source, calls `ready` once it can take records (the feed starts then), resolves once it has seen `events` records and stopped. */
+  run: (t: BenchTopology, events: number, ready: () => void) => Promise<unknown>;
   /** The topic its windows go to. */
   outputOf: (t: BenchTopology) => string;
 }
@@ -95,7 +94,13 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
       brokers: o.brokers, registryUrl: o.registryUrl, topologyFile: t.file, topic: t.source, partitions: o.shape.partitions, keys: o.shape.keys,
       duplicates: o.shape.duplicates, seed: o.shape.seed, processes: o.feedProcesses, events, rate: o.rate, sizeMs: SIZE_MS, graceMs: GRACE_MS,
     }, 120_000);
-    const running = o.run(t, events);
+    // the feed starts once the processor is up: its start-up would otherwise be a backlog that the
+    // first windows' latency pays for, and at half the capacity a backlog drains slowly
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const running = o.run(t, events, ready);
+    running.catch(() => undefined); // awaited below
+    await Promise.race([isReady, running]);
     fedFrom = feed.go();
     const [ran, fed] = await Promise.all([running, feed.done]);
     await new Promise((r) => setTimeout(r, 1000));
