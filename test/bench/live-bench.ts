@@ -94,6 +94,7 @@ export function formatLive(rows: LiveRow[], rate: number, seconds: number, targe
     const l = r.latencies;
     lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows${l.feedBehind !== undefined && l.feedBehind > 0.1 ? `; the feed could not keep its rate: it ended ${l.feedBehind.toFixed(1)} s behind, at ${Math.round((rate * seconds) / (seconds + l.feedBehind)).toLocaleString('en')} events/s` : ''}${l.feedCpuSeconds === undefined ? '' : `; the feed used ${(l.feedCpuSeconds / (seconds + Math.max(0, l.feedBehind ?? 0))).toFixed(2)} cores`})`);
   }
+  for (const r of rows) if (r.latencies.slowestPerWindow?.length) lines.push(`  ${r.name}: each window's slowest record, oldest window first: ${r.latencies.slowestPerWindow.map((v) => v.toLocaleString('en')).join(', ')} ms`);
   lines.push('  latency = receive time − when the feed had sent the event that lets the window close (window_end + grace while the feed keeps its rate); windows that began before the feed are left out');
   const sluice = rows.find((r) => r.name.startsWith('sluice'));
   if (target && sluice) {

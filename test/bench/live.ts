@@ -7,7 +7,8 @@
  * window_end + grace on the wall clock while the feed keeps its rate, and later when it cannot (a
  * crowded box), which must not count against the processor. The feed runs in its own processes
  * (live-feed.ts), so that it keeps its rate and its CPU is not the bench's, and starts once the
- * processor is ready (sluice: /readyz); windows that began before the feed did are skipped. */
+ * processor is ready (sluice: /readyz); windows that began before the feed did are skipped.
+ */
 import { mkdirSync } from 'node:fs';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
@@ -28,6 +29,8 @@ export interface Latencies {
   /** How far behind its schedule the feed ended (s), and the CPU seconds its processes used. */
   feedBehind?: number;
   feedCpuSeconds?: number;
+  /** The slowest record of each window (ms), oldest window first: one late window or all of them. */
+  slowestPerWindow?: number[];
 }
 
 /** p50/p99/max (seconds) of latencies in ms; NaN when there are none. */
@@ -67,7 +70,7 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
     return Number((types.get(schemaId)!.fromBuffer(payload) as { window_end: unknown }).window_end);
   };
   const ms: number[] = [];
-  const windows = new Set<number>();
+  const slowest = new Map<number, number>(); // window end → its slowest record's latency
   let fedFrom = Infinity;
   let feed: LiveFeed | undefined;
   const output = o.outputOf(t);
@@ -85,8 +88,9 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
         for (const m of batch.messages) {
           const end = await windowEndOf(m.value!);
           if (end - SIZE_MS < fedFrom) continue;
-          windows.add(end);
-          ms.push(now - (feed?.closable.get(end) ?? end + GRACE_MS));
+          const latency = now - (feed?.closable.get(end) ?? end + GRACE_MS);
+          ms.push(latency);
+          slowest.set(end, Math.max(slowest.get(end) ?? -Infinity, latency));
         }
       },
     });
@@ -104,7 +108,7 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
     fedFrom = feed.go();
     const [ran, fed] = await Promise.all([running, feed.done]);
     await new Promise((r) => setTimeout(r, 1000));
-    return { t, latencies: { ...summarise(ms, windows.size), feedBehind: fed.behindSeconds, feedCpuSeconds: fed.cpuSeconds }, ran };
+    return { t, latencies: { ...summarise(ms, slowest.size), slowestPerWindow: [...slowest].sort(([a], [b]) => a - b).map(([, v]) => v), feedBehind: fed.behindSeconds, feedCpuSeconds: fed.cpuSeconds }, ran };
   } finally {
     feed?.kill();
     await consumer.disconnect();
