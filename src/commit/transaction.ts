@@ -6,6 +6,7 @@
  */
 import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { SluiceError } from '../errors.js';
+import { retryWithBackoff } from '../runtime/backoff.js';
 import { linearPartitioner } from '../sink/partitioner.js';
 import { chunkBySize } from './chunks.js';
 
@@ -31,6 +32,16 @@ const LEGAL: Record<TxnState, readonly TxnState[]> = {
  */
 export const SEND_RETRY_MS = 20;
 
+/**
+ * How long the offsets' AddOffsetsToTxn is retried while the coordinator answers
+ * CONCURRENT_TRANSACTIONS: kafkajs throws it (eosManager.sendOffsets has no retry), though it only
+ * means the previous commit's markers are not written yet. A transaction that sends no records (a
+ * batch that closes nothing, with no dead letter or late record) opens with that request, right
+ * after the previous commit, and failed its batch: a restart and a replay, seconds of latency.
+ * The Java producer re-enqueues it (TransactionManager.AddOffsetsToTxnHandler).
+ */
+export const CONCURRENT_RETRY_MAX_MS = 30_000;
+
 export interface OffsetCommit { groupId: string; topic: string; partition: number; offset: number; metadata: string }
 
 export class TaskTransaction {
@@ -41,7 +52,7 @@ export class TaskTransaction {
   committedOffset: number | undefined;
 
   /** `maxMessageBytes(topic)`: what the topic accepts per record batch; sends are split to fit it. */
-  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number, private readonly maxMessageBytes: (topic: string) => number, sendRetryMs = SEND_RETRY_MS) {
+  constructor(kafka: Kafka, readonly transactionalId: string, transactionTimeoutMs: number, private readonly maxMessageBytes: (topic: string) => number, private readonly sendRetryMs = SEND_RETRY_MS) {
     this.producer = kafka.producer({
       transactionalId,
       idempotent: true,
@@ -92,10 +103,13 @@ export class TaskTransaction {
   async commit(offsets: OffsetCommit, beforeEnd?: () => void): Promise<void> {
     const txn = this.open();
     this.to('committing');
-    await txn.sendOffsets({
+    const since = Date.now();
+    const concurrent = (e: unknown) => (e as { type?: string }).type === 'CONCURRENT_TRANSACTIONS' && Date.now() - since < CONCURRENT_RETRY_MAX_MS;
+    const sendOffsets = () => txn.sendOffsets({
       consumerGroupId: offsets.groupId,
       topics: [{ topic: offsets.topic, partitions: [{ partition: offsets.partition, offset: String(offsets.offset), metadata: offsets.metadata } as { partition: number; offset: string }] }],
     });
+    await retryWithBackoff(sendOffsets, { isRetriable: concurrent, initialMs: this.sendRetryMs, maxMs: 1_000 });
     beforeEnd?.();
     await txn.commit();
     this.txn = undefined;

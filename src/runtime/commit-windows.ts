@@ -3,7 +3,9 @@
  * (stage2.ts), which number them the same way: close and aggregate, stage the files, ONE
  * transaction (outputs, side records, offset + checkpoint), publish after the commit. Repeated
  * (a transaction each) while more windows are closable than one checkpoint can list; dead letters
- * and late records go into the first of them.
+ * and late records go into the first of them. Steps 6 and 7's sends run at once: neither needs the
+ * other until the commit, which waits for both (a close's latency is then the longer of the two,
+ * not their sum); either failing fails the batch before anything is committed.
  */
 import { randomUUID } from 'node:crypto';
 import type { Message } from 'kafkajs';
@@ -73,19 +75,31 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     step('aggregate', closing);
     // rows aggregate.having kept from every sink, counted once they are final
     const rejected = closing ? task.table.rejectedByHaving : 0;
-    // 6. stage files
+    // 6. stage files and, at the same time, 7. open the transaction and send its records (outputs,
+    // dead letters, late records): the commit below waits for both
     const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
     const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
-    for (const sink of staged) await withDependency(ctx, 'storage', () => sink.stage!(closed, token));
+    // the transaction is open while the files are staged: a storage outage is waited out in place
+    // only so long, since a transaction the broker timed out would fence the task (it then fails
+    // the batch, and the task's restart waits for the storage before opening one: sink.recover)
+    const staging = (async () => {
+      for (const sink of staged) await withDependency(ctx, 'storage', () => sink.stage!(closed, token), { giveUpAfterMs: spec.transaction_timeout / 2, limit: 'half the transaction timeout' });
+    })();
+    const sending = (async () => {
+      await task.txn.begin();
+      await sendOutputs(ctx, task.txn, closed, first ? deadLetters : [], first ? lateRecords : []);
+      if (first) for (const out of early) await task.txn.send(out.topic, out.messages);
+    })();
+    const [stagedOk, sentOk] = await Promise.allSettled([staging, sending]);
+    if (stagedOk.status === 'rejected' || sentOk.status === 'rejected') {
+      // commit() was not called: the token is in no committed checkpoint, so its files can go (the caller aborts the transaction)
+      await Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined)));
+      throw stagedOk.status === 'rejected' ? stagedOk.reason : (sentOk as PromiseRejectedResult).reason;
+    }
     task.windows.markClosed(windows);
     step('stage', closing);
 
-    // 7. one transaction: outputs, dead letters, late records, offset + checkpoint
-    // (until commit() is called the token is in no committed checkpoint: a failure discards its files)
-    const discard = (e: unknown) => Promise.all(staged.map((s) => s.discard?.(token).catch(() => undefined))).then(() => Promise.reject(e));
-    await task.txn.begin().catch(discard);
-    await sendOutputs(ctx, task.txn, closed, first ? deadLetters : [], first ? lateRecords : []).catch(discard);
-    if (first) for (const out of early) await task.txn.send(out.topic, out.messages).catch(discard);
+    // 7. (the records are in) the offset + checkpoint naming the staged files; commit
     const next = all[files.length]?.windows[0]; // the oldest window left for the next transaction, if any
     const checkpoint = task.checkpoint(files, windows.length > 0 ? token : undefined, next && task.windows.closesAt(next));
     const offset = task.windows.lowWaterMark(task.nextOffset);

@@ -2,7 +2,8 @@
  * A dependency outage is not a bad record: the partition waits and retries with backoff. The
  * episode is logged once per replica when the first task starts waiting and once when the last
  * one is through (not per attempt, not per partition), with a gauge. Startup waits the same way,
- * bounded: past `giveUpAfterMs` the error says that sluice gave up, and the process exits.
+ * bounded: past `giveUpAfterMs` the error says that sluice gave up, and the process exits (a
+ * closing batch's staging is bounded too, and then fails its batch: commit-windows.ts).
  */
 import type { Logger } from 'pino';
 import { isSluiceError, SluiceError, type ErrorCode } from '../errors.js';
@@ -22,12 +23,13 @@ const episodes = new WeakMap<OutageScope, Map<Dependency, Episode>>();
 
 const GAVE_UP: Record<Dependency, ErrorCode> = { kafka: 'KAFKA_UNAVAILABLE', registry: 'REGISTRY_UNAVAILABLE', redis: 'REDIS_UNAVAILABLE', storage: 'STORAGE_UNAVAILABLE' };
 
-export async function withDependency<T>(scope: OutageScope, dependency: Dependency, fn: () => Promise<T>, opts: { giveUpAfterMs?: number } = {}): Promise<T> {
+export async function withDependency<T>(scope: OutageScope, dependency: Dependency, fn: () => Promise<T>, opts: { giveUpAfterMs?: number; limit?: string } = {}): Promise<T> {
   let mine = episodes.get(scope);
   if (!mine) episodes.set(scope, (mine = new Map()));
   const byDep = mine;
   let waiting = false;
   let last: unknown;
+  let gaveUp = false;
   const leave = () => {
     if (!waiting) return;
     waiting = false;
@@ -35,7 +37,8 @@ export async function withDependency<T>(scope: OutageScope, dependency: Dependen
     if (--e.waiting > 0) return;
     byDep.delete(dependency);
     scope.metrics.outage(dependency, false);
-    scope.log.info({ dependency, ms: Date.now() - e.since }, `${dependency} available again`);
+    // one that gave up is still down: the error it throws says so, and the next wait logs anew
+    if (!gaveUp) scope.log.info({ dependency, ms: Date.now() - e.since }, `${dependency} available again`);
   };
   const started = Date.now();
   const deadline = opts.giveUpAfterMs === undefined ? undefined : AbortSignal.timeout(opts.giveUpAfterMs);
@@ -56,9 +59,10 @@ export async function withDependency<T>(scope: OutageScope, dependency: Dependen
     });
   } catch (e) {
     if (deadline?.aborted && !scope.signal.aborted) {
+      gaveUp = true;
       const why = last instanceof Error ? last.message : String(last);
       const waited = Math.round((Date.now() - started) / 1000);
-      throw new SluiceError(GAVE_UP[dependency], `gave up waiting for ${dependency} after ${waited} s (startup timeout ${opts.giveUpAfterMs! / 1000} s): ${why}`, {}, { cause: last });
+      throw new SluiceError(GAVE_UP[dependency], `gave up waiting for ${dependency} after ${waited} s (${opts.limit ?? 'startup timeout'} ${opts.giveUpAfterMs! / 1000} s): ${why}`, {}, { cause: last });
     }
     throw e;
   } finally {

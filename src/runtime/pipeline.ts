@@ -8,8 +8,9 @@
  *   4. append the rest to the task's open-window rows in DuckDB
  *   5. close windows with end + grace <= stream time; aggregate them in SQL
  *   6. stage the Parquet files (invisible)
- *   7. ONE Kafka transaction: outputs + dead letters + late records, then the offset
- *      (low-water mark of open windows) with the checkpoint as its metadata; commit
+ *   7. ONE Kafka transaction: outputs + dead letters + late records (sent while 6 stages), then,
+ *      once both are done, the offset (low-water mark of open windows) with the checkpoint as its
+ *      metadata; commit
  *   8. publish the staged files, drop the closed windows from DuckDB
  * Anything failing before 7 completes throws: the caller aborts, discards the task and restarts
  * it from the last checkpoint (the same path as a crash), so there is one recovery mechanism.

@@ -13,8 +13,9 @@
  *   4. append the rows to the task's open-window rows in DuckDB
  *   5. close windows with end + grace <= the minimum; aggregate them in SQL
  *   6. stage the Parquet files (invisible)
- *   7. ONE Kafka transaction: outputs, then the offset (low-water mark of open windows) with the
- *      checkpoint {position, watermarks, pending files} as its metadata; commit
+ *   7. ONE Kafka transaction: outputs (sent while 6 stages), then, once both are done, the offset
+ *      (low-water mark of open windows) with the checkpoint {position, watermarks, pending files}
+ *      as its metadata; commit
  *   8. publish the staged files, drop the closed windows from DuckDB
  *   9. at most every 30 s, in the background: delete the repartition records below the committed
  *      offset (src/repartition/purge.ts; a restore never reads below it)

@@ -1,7 +1,8 @@
 /**
- * The sink contract (one sentence each, after quix-streams): `stage` runs before the transaction
- * and may fail the batch (it is then aborted and replayed); `messages` go into the transaction;
- * `publish` runs after the commit and must be idempotent, because recovery repeats it.
+ * The sink contract (one sentence each, after quix-streams): `stage` runs before the commit, while
+ * the transaction's records are sent, and may fail the batch (it is then aborted and replayed);
+ * `messages` go into the transaction; `publish` runs after the commit and must be idempotent,
+ * because recovery repeats it.
  */
 import type { Message } from 'kafkajs';
 import type { WindowSink } from '../telemetry/metrics.js';
@@ -24,7 +25,7 @@ export interface Sink {
   stage?(closed: ClosedWindows, token: string): Promise<void>;
   /** Step 7: records to produce in the batch's transaction. */
   messages?(closed: ClosedWindows): Promise<Array<{ topic: string; messages: Message[] }>>;
-  /** Step 7 failed before its commit was attempted: remove what `stage` made under `token`. */
+  /** Step 6 or 7 failed before the commit was attempted: remove what `stage` made under `token`. */
   discard?(token: string): Promise<void>;
   /** Step 8: make staged outputs visible; idempotent. */
   publish?(partition: number, token: string, files: readonly FileRef[]): Promise<void>;

@@ -86,7 +86,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     closeStep: new Histogram({
       name: 'sluice_window_close_step_seconds',
-      help: 'Wall time of each step of a transaction that closes windows: aggregate (SQL), stage (files), transaction (outputs, offset, commit), publish',
+      help: 'Wall time of each step of a transaction that closes windows: aggregate (SQL), stage (files staged and, at once, the outputs sent), transaction (offset, commit), publish',
       labelNames: ['topology', 'step'] as const,
       buckets: BATCH_SECONDS,
       registers,

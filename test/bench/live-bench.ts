@@ -23,6 +23,8 @@ export interface LiveBenchOptions {
   shape: LoadShape;
   rate: number;
   seconds: number;
+  /** Processes the live feed runs in (live-feed.ts). */
+  feedProcesses: number;
   timeoutMs: number;
   /** The catch-up run's topology: its output subject holds the schema the baseline writes. */
   main: BenchTopology;
@@ -34,7 +36,7 @@ export interface LiveBenchOptions {
 
 export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
   const rows: LiveRow[] = [];
-  const common = { brokers: o.brokers, registryUrl: o.registryUrl, shape: o.shape, rate: o.rate, seconds: o.seconds };
+  const common = { brokers: o.brokers, registryUrl: o.registryUrl, shape: o.shape, rate: o.rate, seconds: o.seconds, feedProcesses: o.feedProcesses };
   o.say(`bench: live shape, sluice: ${o.rate.toLocaleString('en')} events/s for ${o.seconds} s, close → visible…`);
   // the topology measureLive makes, for the cleanup (set as soon as it exists)
   const made: { t?: BenchTopology } = {};
@@ -43,7 +45,7 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
       ...common,
       dir: join(o.dir, 'live-sluice'),
       outputOf: (t) => ((made.t = t), t.output),
-      run: (t, events) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false }),
+      run: (t, events, ready) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false, onReady: ready }),
     });
     rows.push({ name: 'sluice run, one replica', latencies: r.latencies, closeSteps: (r.ran as SluiceResult).closeSteps });
   } finally {
@@ -60,7 +62,8 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
       ...common,
       dir: join(o.dir, 'live-streams'),
       outputOf: (t) => ((madeKs.t = t), `${appId(t)}-out`),
-      run: async (t, events) => {
+      run: async (t, events, ready) => {
+        ready(); // the feed starts with the JVM, as before (its start is not awaited)
         const registry = new SchemaSource(o.registryUrl);
         const outputSchemaId = await registry.register(`${appId(t)}-out-value`, JSON.parse(schema) as object).finally(() => registry.close());
         return runStreams({
@@ -89,8 +92,9 @@ export function formatLive(rows: LiveRow[], rate: number, seconds: number, targe
   const w = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
     const l = r.latencies;
-    lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows${l.feedBehind !== undefined && l.feedBehind > 0.1 ? `; the feed could not keep its rate: it ended ${l.feedBehind.toFixed(1)} s behind, at ${Math.round((rate * seconds) / (seconds + l.feedBehind)).toLocaleString('en')} events/s` : ''})`);
+    lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows${l.feedBehind !== undefined && l.feedBehind > 0.1 ? `; the feed could not keep its rate: it ended ${l.feedBehind.toFixed(1)} s behind, at ${Math.round((rate * seconds) / (seconds + l.feedBehind)).toLocaleString('en')} events/s` : ''}${l.feedCpuSeconds === undefined ? '' : `; the feed used ${(l.feedCpuSeconds / (seconds + Math.max(0, l.feedBehind ?? 0))).toFixed(2)} cores`})`);
   }
+  for (const r of rows) if (r.latencies.slowestPerWindow?.length) lines.push(`  ${r.name}: each window's slowest record, oldest window first: ${r.latencies.slowestPerWindow.map((v) => v.toLocaleString('en')).join(', ')} ms`);
   lines.push('  latency = receive time − when the feed had sent the event that lets the window close (window_end + grace while the feed keeps its rate); windows that began before the feed are left out');
   const sluice = rows.find((r) => r.name.startsWith('sluice'));
   if (target && sluice) {

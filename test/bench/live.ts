@@ -1,24 +1,37 @@
 /**
  * Window close → visible, at the live shape: a fresh topic fed at a fixed rate with event time =
- * the wall clock (the generator's clock starts now and advances 1000/rate ms per event), drained
- * by one processor, its output read by a read_committed consumer in this process. For each output
- * record, latency = receive time − the moment the feed's send of the first event with event time
- * ≥ window_end + grace was acknowledged: the earliest the window could be final, since it closes
- * when such a record arrives. That is window_end + grace on the wall clock while the feed keeps its
- * rate, and later when it cannot (a crowded box), which must not count against the processor.
- * Windows that began before the feed did are skipped (they include start-up).
+ * the wall clock, drained by one processor, its output read by a read_committed consumer in this
+ * process. For each output record, latency = receive time − the moment the feed's sends of an
+ * event with event time ≥ window_end + grace were acknowledged in every partition: the earliest
+ * the window could be final, since a partition closes it when such a record arrives. That is
+ * window_end + grace on the wall clock while the feed keeps its rate, and later when it cannot (a
+ * crowded box), which must not count against the processor. The feed runs in its own processes
+ * (live-feed.ts), so that it keeps its rate and its CPU is not the bench's, and starts once the
+ * processor is ready (sluice: /readyz); windows that began before the feed did are skipped.
  */
 import { mkdirSync } from 'node:fs';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseWire } from '../../src/serde/wire.js';
 import { schemaById } from './outputs.js';
+import { startLiveFeed, type LiveFeed } from './live-feed.js';
 import { preload, writeBenchTopology, type BenchTopology, type LoadShape } from './setup.js';
 
 export const GRACE_MS = 2_000;
 export const SIZE_MS = 10_000;
 
-export interface Latencies { records: number; windows: number; p50: number; p99: number; max: number; feedBehind?: number }
+export interface Latencies {
+  records: number;
+  windows: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** How far behind its schedule the feed ended (s), and the CPU seconds its processes used. */
+  feedBehind?: number;
+  feedCpuSeconds?: number;
+  /** The slowest record of each window (ms), oldest window first: one late window or all of them. */
+  slowestPerWindow?: number[];
+}
 
 /** p50/p99/max (seconds) of latencies in ms; NaN when there are none. */
 export function summarise(ms: number[], windows: number): Latencies {
@@ -35,8 +48,10 @@ export interface LiveOptions {
   shape: LoadShape;
   rate: number;
   seconds: number;
-  /** Starts the processor on the topology's source; resolves once it has seen `events` records and stopped. */
-  run: (t: BenchTopology, events: number) => Promise<unknown>;
+  /** Processes the feed runs in (live-feed.ts). */
+  feedProcesses: number;
+  /** Starts the processor on the topology's source, calls `ready` once it can take records (the feed starts then), resolves once it has seen `events` records and stopped. */
+  run: (t: BenchTopology, events: number, ready: () => void) => Promise<unknown>;
   /** The topic its windows go to. */
   outputOf: (t: BenchTopology) => string;
 }
@@ -55,11 +70,9 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
     return Number((types.get(schemaId)!.fromBuffer(payload) as { window_end: unknown }).window_end);
   };
   const ms: number[] = [];
-  // per window end: when the feed had sent the event that lets it close (see above)
-  const closable = new Map<number, number>();
-  let lastTs = 0;
-  const windows = new Set<number>();
+  const slowest = new Map<number, number>(); // window end → its slowest record's latency
   let fedFrom = Infinity;
+  let feed: LiveFeed | undefined;
   const output = o.outputOf(t);
   const admin = kafka.admin();
   await admin.connect();
@@ -75,24 +88,29 @@ export async function measureLive(o: LiveOptions): Promise<{ t: BenchTopology; l
         for (const m of batch.messages) {
           const end = await windowEndOf(m.value!);
           if (end - SIZE_MS < fedFrom) continue;
-          windows.add(end);
-          ms.push(now - (closable.get(end) ?? end + GRACE_MS));
+          const latency = now - (feed?.closable.get(end) ?? end + GRACE_MS);
+          ms.push(latency);
+          slowest.set(end, Math.max(slowest.get(end) ?? -Infinity, latency));
         }
       },
     });
-    const running = o.run(t, events);
-    fedFrom = Date.now();
-    const feed = preload(o.brokers, o.registryUrl, t, { ...o.shape, events, stepMs: 1000 / o.rate, startTs: fedFrom }, o.rate, (sent) => {
-      const now = Date.now();
-      for (const m of sent) lastTs = Math.max(lastTs, Number(m.event?.ts ?? 0));
-      for (let end = Math.floor((lastTs - GRACE_MS) / SIZE_MS) * SIZE_MS; end > fedFrom && !closable.has(end); end -= SIZE_MS) closable.set(end, now);
-    });
-    // a feed that cannot keep its rate sends records later than their event time: that adds to every latency
-    const behind = feed.then(() => (Date.now() - fedFrom) / 1000 - o.seconds);
-    const [ran] = await Promise.all([running, feed]);
+    feed = await startLiveFeed({
+      brokers: o.brokers, registryUrl: o.registryUrl, topologyFile: t.file, topic: t.source, partitions: o.shape.partitions, keys: o.shape.keys,
+      duplicates: o.shape.duplicates, seed: o.shape.seed, processes: o.feedProcesses, events, rate: o.rate, sizeMs: SIZE_MS, graceMs: GRACE_MS,
+    }, 120_000);
+    // the feed starts once the processor is up: its start-up would otherwise be a backlog that the
+    // first windows' latency pays for, and at half the capacity a backlog drains slowly
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const running = o.run(t, events, ready);
+    running.catch(() => undefined); // awaited below
+    await Promise.race([isReady, running]);
+    fedFrom = feed.go();
+    const [ran, fed] = await Promise.all([running, feed.done]);
     await new Promise((r) => setTimeout(r, 1000));
-    return { t, latencies: { ...summarise(ms, windows.size), feedBehind: await behind }, ran };
+    return { t, latencies: { ...summarise(ms, slowest.size), slowestPerWindow: [...slowest].sort(([a], [b]) => a - b).map(([, v]) => v), feedBehind: fed.behindSeconds, feedCpuSeconds: fed.cpuSeconds }, ran };
   } finally {
+    feed?.kill();
     await consumer.disconnect();
   }
 }

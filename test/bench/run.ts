@@ -10,9 +10,11 @@
  * Options: --events N --partitions N --keys N --duplicates PCT --step-ms MS --seed S
  *          --skip-raw --profile --keep --timeout S --stages 1|2|both
  *          --skip-streams --threads 1,2 --repartition --streams-state rows|accumulator
- *          --live-rate N|half --live-seconds S --skip-live --filter EXPR
+ *          --live-rate N|half --live-seconds S --feed-processes N --skip-live --filter EXPR
  * --live-rate half feeds the live part at half the events/s just measured for the single stage:
  * issue 14's latency target (p99 close → visible <= batch.max_wait + 0.5 s) is set at that load.
+ * --feed-processes (default 1): the live feed's processes (live-feed.ts, outside the bench's own),
+ * each sending its share of the partitions; `npm run bench:feed` shows the rate one keeps.
  * --stages both (the default) also drains the same shape of input keyed by user (not by the group
  * key) through a two-stage topology (docs/keyed-windows.md) and prints it beside the single stage.
  * Defaults model live traffic at the target rate: event time advances 1000/80000 ms per event, as
@@ -33,10 +35,13 @@ import { formatReport, reproduceCommand } from './report.js';
 import { runSluice, type SluiceResult } from './sluice-run.js';
 import { compareOutputs, comparisonProblem } from './compare.js';
 import { formatLive, runLive, type LiveRow } from './live-bench.js';
+import { DEFAULT_FEED_PROCESSES } from './live-feed.js';
 import { readOutputs } from './outputs.js';
 import { cleanupStreams, runStreamsBaselines, streamsAppId, type StreamsRun } from './streams-bench.js';
 import { buildStreams, streamsUnavailable } from './streams-build.js';
+import { helpRequested } from './usage.js';
 
+helpRequested(import.meta.url);
 const { values: a } = parseArgs({
   options: {
     events: { type: 'string', default: '2000000' },
@@ -57,6 +62,7 @@ const { values: a } = parseArgs({
     'live-rate': { type: 'string', default: '5000' },
     'live-seconds': { type: 'string', default: '60' },
     'skip-live': { type: 'boolean', default: false },
+    'feed-processes': { type: 'string', default: String(DEFAULT_FEED_PROCESSES) },
     // what a filter costs: give one every record passes (the outputs are still verified), e.g. "latency_ms >= 0"
     filter: { type: 'string' },
   },
@@ -91,6 +97,11 @@ if (halfRate && a.stages === '2') {
 }
 let liveRate = halfRate ? NaN : positive('live-rate', a['live-rate']);
 const liveSeconds = positive('live-seconds', a['live-seconds']);
+const feedProcesses = Math.round(positive('feed-processes', a['feed-processes']));
+if (feedProcesses > shape.partitions) {
+  process.stderr.write(`bench: --feed-processes (${feedProcesses}) must be at most --partitions (${shape.partitions}): each feeds its own partitions\n`);
+  process.exit(2);
+}
 const threads = a.threads.split(',').map((x) => Math.round(positive('threads', x)));
 const streamsState = a['streams-state'];
 if (streamsState !== 'rows' && streamsState !== 'accumulator') {
@@ -117,7 +128,7 @@ const t2 = writeBenchTopology(twoDir, DEMO_TOPOLOGY, true, a.filter);
 const streamsNote = a['skip-streams'] ? '--skip-streams' : !runOne ? 'it runs beside the single stage (--stages 1 or both)' : streamsUnavailable();
 const streamsJar = streamsNote === undefined ? buildStreams(say) : undefined;
 const streamsRuns: StreamsRun[] = [];
-const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${a['live-rate']} --live-seconds ${liveSeconds}`}${a.filter === undefined ? '' : ` --filter ${JSON.stringify(a.filter)}`}`;
+const extra = `${streamsJar ? ` --threads ${threads.join(',')}${a.repartition ? ' --repartition' : ''}${streamsState === 'rows' ? '' : ` --streams-state ${streamsState}`}` : ' --skip-streams'}${a['skip-live'] ? ' --skip-live' : ` --live-rate ${a['live-rate']} --live-seconds ${liveSeconds} --feed-processes ${feedProcesses}`}${a.filter === undefined ? '' : ` --filter ${JSON.stringify(a.filter)}`}`;
 
 try {
   say(`bench: preloading ${shape.events.toLocaleString('en')} events into ${t.source} (not timed)…`);
@@ -151,7 +162,7 @@ try {
   let live: LiveRow[] = [];
   if (!a['skip-live'] && runOne) {
     if (halfRate) liveRate = Math.round(sluice!.events / sluice!.seconds / 2);
-    live = await runLive({ brokers, registryUrl: env.SCHEMA_REGISTRY_URL, redisUrl: env.REDIS_URL, env: runEnv, dir, shape, rate: liveRate, seconds: liveSeconds, timeoutMs, main: t, jar: streamsJar, state: streamsState, say });
+    live = await runLive({ brokers, registryUrl: env.SCHEMA_REGISTRY_URL, redisUrl: env.REDIS_URL, env: runEnv, dir, shape, rate: liveRate, seconds: liveSeconds, feedProcesses, timeoutMs, main: t, jar: streamsJar, state: streamsState, say });
   }
   const loadAfter = loadAverage();
   process.stdout.write(`${formatReport({ shape, input, raw, sluice, two, streams: streamsRuns, streamsNote, verified, cores: cpus().length, load: [loadBefore, loadAfter], topology: DEMO_TOPOLOGY, command: reproduceCommand(shape, a.profile, a.stages, extra) })}\n`);

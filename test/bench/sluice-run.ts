@@ -27,6 +27,8 @@ export interface SluiceRunOptions {
   profile: boolean;
   /** Two stages (docs/keyed-windows.md): done once stage 2 has also read every record stage 1 wrote. */
   twoStage?: boolean;
+  /** Called once /readyz answers 200 (partitions assigned, tasks started and restored). */
+  onReady?: () => void;
 }
 
 export interface SluiceResult {
@@ -67,9 +69,11 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
     const deadline = Date.now() + opts.timeoutMs;
     let start: { t: number; cpu: number; n: number } | undefined;
     let last: Sample[] = [];
+    let ready = opts.onReady === undefined;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`sluice exited with code ${child.exitCode} before draining the topic; see ${logFile}`);
       if (Date.now() > deadline) throw new Error(`sluice did not drain ${opts.events} events within ${opts.timeoutMs / 1000} s (last count ${processed(last)}); see ${logFile}`);
+      if (!ready && (ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).ok)) opts.onReady!();
       const t = performance.now();
       const cpu = cpuSeconds(child.pid!);
       last = await scrape();

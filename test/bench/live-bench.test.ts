@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { formatLive } from './live-bench.js';
+
+describe('the live part\'s report', () => {
+  it('names the target\'s outcome, the feed\'s lag and CPU, and each window\'s slowest record', () => {
+    const latencies = { records: 100, windows: 3, p50: 0.4, p99: 1.2, max: 1.2, feedBehind: 2, feedCpuSeconds: 6.2, slowestPerWindow: [410, 1200, 380] };
+    const text = formatLive([{ name: 'sluice run, one replica', latencies }], 30_000, 60, { maxWaitMs: 500, half: true });
+    expect(text).toContain('the feed could not keep its rate: it ended 2.0 s behind, at 29,032 events/s; the feed used 0.10 cores');
+    expect(text).toContain('sluice run, one replica: each window\'s slowest record, oldest window first: 410, 1,200, 380 ms');
+    expect(text).toContain('at half the measured capacity (30,000 events/s): NOT MET (p99 1200 ms)');
+  });
+});
