@@ -11,7 +11,7 @@
  * abortedProducerIds / consumeAbortedTransactionsUpTo). Import this module before anything imports
  * kafkajs (the CLI's entry and the tests' setup do), like ./grouping.ts.
  */
-import { createRequire } from 'node:module';
+import { replaceExport } from './replace-export.js';
 
 const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]); // control record key: version 0, type 0 = ABORT
 
@@ -41,18 +41,8 @@ export function filterAbortedMessages<M extends FetchedMessage>({ messages, abor
   });
 }
 
-const require = createRequire(import.meta.url);
-const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
-const batchPath = require.resolve('kafkajs/src/consumer/batch.js');
-
 /** True when kafkajs' consumer uses this filter (false if kafkajs was loaded before this module). */
-export function abortedFilterActive(): boolean {
-  return require(filterPath) === filterAbortedMessages && require.cache[batchPath] !== undefined;
-}
-
-if (require.cache[batchPath] === undefined) {
-  require(filterPath);
-  require.cache[filterPath]!.exports = filterAbortedMessages;
-} else if (require(filterPath) !== filterAbortedMessages) {
-  process.emitWarning('kafkajs was loaded before src/kafkajs/aborted.ts: read_committed may let records of aborted transactions through', { code: 'SLUICE_KAFKAJS_ABORTED' });
-}
+export const abortedFilterActive = replaceExport('consumer/filterAbortedMessages.js', 'consumer/batch.js', filterAbortedMessages, {
+  message: 'kafkajs was loaded before src/kafkajs/aborted.ts: read_committed may let records of aborted transactions through',
+  code: 'SLUICE_KAFKAJS_ABORTED',
+});

@@ -10,7 +10,7 @@
  * ConsumerGroup.fetch for the partitions the plan lets through. Import this module before anything
  * imports kafkajs (the CLI's entry and the tests' setup do), like ./aborted.ts.
  */
-import { createRequire } from 'node:module';
+import { replaceExport } from './replace-export.js';
 import { FetchPlan, partitionKey, type FetchTicket } from './fetch-plan.js';
 import { fetchScoped } from './fetch-scope.js';
 
@@ -131,18 +131,8 @@ export function createFetcher({ nodeId, workerQueue, partitionAssignments, fetch
   return { start, stop, getWorkerQueue: () => workerQueue };
 }
 
-const require = createRequire(import.meta.url);
-const fetcherPath = require.resolve('kafkajs/src/consumer/fetcher.js');
-const fetchManagerPath = require.resolve('kafkajs/src/consumer/fetchManager.js');
-
 /** True when kafkajs' consumer uses this fetcher (false if kafkajs was loaded before this module). */
-export function pipelinedFetchActive(): boolean {
-  return require(fetcherPath) === createFetcher && require.cache[fetchManagerPath] !== undefined;
-}
-
-if (require.cache[fetchManagerPath] === undefined) {
-  require(fetcherPath);
-  require.cache[fetcherPath]!.exports = createFetcher;
-} else if (require(fetcherPath) !== createFetcher) {
-  process.emitWarning('kafkajs was loaded before src/kafkajs/fetcher.ts: its consumer fetches again only once every partition\'s batch was handled', { code: 'SLUICE_KAFKAJS_FETCHER' });
-}
+export const pipelinedFetchActive = replaceExport('consumer/fetcher.js', 'consumer/fetchManager.js', createFetcher, {
+  message: "kafkajs was loaded before src/kafkajs/fetcher.ts: its consumer fetches again only once every partition's batch was handled",
+  code: 'SLUICE_KAFKAJS_FETCHER',
+});

@@ -5,7 +5,7 @@
  * export with a linear grouping before kafkajs' producer requires it, so import this module before
  * anything imports kafkajs (the CLI's entry and the integration tests' setup do).
  */
-import { createRequire } from 'node:module';
+import { replaceExport } from './replace-export.js';
 
 type Message = { partition?: number | null };
 type Partitioner = (args: { topic: string; partitionMetadata: unknown[]; message: Message }) => number;
@@ -22,18 +22,8 @@ export function groupMessagesPerPartition({ topic, partitionMetadata, messages, 
   return out;
 }
 
-const require = createRequire(import.meta.url);
-const groupingPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
-const sendPath = require.resolve('kafkajs/src/producer/sendMessages.js');
-
 /** True when kafkajs' producer uses the linear grouping (false if kafkajs was loaded before this module). */
-export function linearGroupingActive(): boolean {
-  return require(groupingPath) === groupMessagesPerPartition && require.cache[sendPath] !== undefined;
-}
-
-if (require.cache[sendPath] === undefined) {
-  require(groupingPath);
-  require.cache[groupingPath]!.exports = groupMessagesPerPartition;
-} else if (require(groupingPath) !== groupMessagesPerPartition) {
-  process.emitWarning('kafkajs was loaded before src/kafkajs/grouping.ts: sends keep its quadratic grouping per partition', { code: 'SLUICE_KAFKAJS_GROUPING' });
-}
+export const linearGroupingActive = replaceExport('producer/groupMessagesPerPartition.js', 'producer/sendMessages.js', groupMessagesPerPartition, {
+  message: 'kafkajs was loaded before src/kafkajs/grouping.ts: sends keep its quadratic grouping per partition',
+  code: 'SLUICE_KAFKAJS_GROUPING',
+});
