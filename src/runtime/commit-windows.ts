@@ -51,8 +51,9 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
   let more = true;
   let first = true;
   // each step's wall time, for transactions that close windows (the metric sluice_window_close_step_seconds)
-  let lap = performance.now();
-  const step = (name: 'aggregate' | 'stage' | 'transaction' | 'publish', closing: boolean) => {
+  let lap = 0;
+  let closing = false;
+  const step = (name: 'aggregate' | 'stage' | 'transaction' | 'publish') => {
     const now = performance.now();
     if (closing) ctx.metrics.closeStep(name, (now - lap) / 1000);
     lap = now;
@@ -64,21 +65,21 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     const files = all.slice(0, task.pendingThatFit(all));
     const windows = files.flatMap((f) => f.windows);
     more = all.length > files.length;
+    closing = windows.length > 0;
     const closed: ClosedWindows = {
       partition: task.partition,
       windows,
       files,
-      rows: windows.length > 0 ? await task.table.aggregate(windows) : [],
+      rows: closing ? await task.table.aggregate(windows) : [],
       writeParquet: (ws, file) => task.table.writeParquet(ws, file),
     };
-    const closing = windows.length > 0;
-    step('aggregate', closing);
+    step('aggregate');
     // rows aggregate.having kept from every sink, counted once they are final
     const rejected = closing ? task.table.rejectedByHaving : 0;
     // 6. stage files and, at the same time, 7. open the transaction and send its records (outputs,
     // dead letters, late records): the commit below waits for both
     const token = `p${task.partition}-${randomUUID().slice(0, 8)}`;
-    const staged = windows.length > 0 ? ctx.sinks.filter((s) => s.stage) : [];
+    const staged = closing ? ctx.sinks.filter((s) => s.stage) : [];
     // the transaction is open while the files are staged: a storage outage is waited out in place
     // only so long, since a transaction the broker timed out would fence the task (it then fails
     // the batch, and the task's restart waits for the storage before opening one: sink.recover)
@@ -97,11 +98,11 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
       throw stagedOk.status === 'rejected' ? stagedOk.reason : (sentOk as PromiseRejectedResult).reason;
     }
     task.windows.markClosed(windows);
-    step('stage', closing);
+    step('stage');
 
     // 7. (the records are in) the offset + checkpoint naming the staged files; commit
     const next = all[files.length]?.windows[0]; // the oldest window left for the next transaction, if any
-    const checkpoint = task.checkpoint(files, windows.length > 0 ? token : undefined, next && task.windows.closesAt(next));
+    const checkpoint = task.checkpoint(files, closing ? token : undefined, next && task.windows.closesAt(next));
     const offset = task.windows.lowWaterMark(task.nextOffset);
     await task.txn.commit({ groupId: spec.source.group, topic: task.topic, partition: task.partition, offset, metadata: checkpoint }, () => crashPoint('before-commit'));
     crashPoint('after-commit');
@@ -109,10 +110,10 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
     task.log.debug({ offset, position: task.nextOffset, windows: windows.length, deadLetters: first ? deadLetters.length : 0, late: first ? lateRecords.length : 0 }, 'committed');
     ctx.metrics.transaction('committed');
     ctx.kafkaLog.recovered();
-    step('transaction', closing);
+    step('transaction');
 
     // 8. after the commit: publish files, forget closed windows
-    if (windows.length > 0) {
+    if (closing) {
       for (const sink of ctx.sinks) {
         if (sink.publish) await withDependency(ctx, 'storage', () => sink.publish!(task.partition, token, files));
         crashPoint('mid-publish');
@@ -120,7 +121,7 @@ export async function commitClosedWindows(ctx: ReplicaContext, task: WindowTask,
       await task.table.drop(windows);
       for (const sink of ctx.sinks) ctx.metrics.windowsEmitted(sink.kind, windows.length);
       if (rejected > 0) ctx.metrics.havingRejected(rejected);
-      step('publish', closing);
+      step('publish');
     }
     first = false;
   }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { parseDocument } from 'yaml';
-import { prepareSource, sendGenerated, type ProducedMessage } from '../../src/cli/produce.js';
+import { prepareSource, sendGenerated } from '../../src/cli/produce.js';
 import { SchemaSource } from '../../src/serde/registry.js';
 import { generate, type GeneratedMessage } from '../../src/gen/generator.js';
 import { rolesFromTopology } from '../../src/gen/topology.js';
@@ -75,8 +75,8 @@ export interface Preloaded {
   groups: number;
 }
 
-/** Creates the source topic and fills it with `events` generated page views (acks all, as fast as it goes or at `rate` per second); `onSent` sees each acknowledged send. */
-export async function preload(brokers: string[], registryUrl: string, t: BenchTopology, shape: LoadShape, rate = Infinity, onSent?: (sent: ProducedMessage[]) => void): Promise<Preloaded> {
+/** Creates the source topic and fills it with `events` generated page views, acks all, as fast as it goes (the live feed is live-feed.ts). */
+export async function preload(brokers: string[], registryUrl: string, t: BenchTopology, shape: LoadShape): Promise<Preloaded> {
   const topology = await loadTopology(t.file, { checkSql: false });
   const roles = rolesFromTopology(topology.spec, topology.valueSchema);
   const kafka = new Kafka({ clientId: 'sluice-bench-preload', brokers, logLevel: logLevel.NOTHING });
@@ -94,12 +94,11 @@ export async function preload(brokers: string[], registryUrl: string, t: BenchTo
     await sendGenerated(producer, {
       topic: t.source,
       partitions: source.partitions,
-      rate,
+      rate: Infinity,
       inFlight: 3,
       // event time ends a minute ago, so no record is stamped in the future
       messages: rekey(shape.keyBy, generate({ ...roles, count: shape.events, duplicates: shape.duplicates, keys: shape.keys, seed: shape.seed, stepMs: shape.stepMs, startTs: shape.startTs ?? Date.now() - span - 60_000, schemaIds: source.schemaIds })),
       onSent: (sent) => {
-        onSent?.(sent);
         for (const m of sent) {
           bytes += m.value.length;
           if (m.kind === 'valid') groups.add(`${Math.floor(Number(m.event![roles.eventTime]) / size)}|${roles.groupBy?.map((f) => String(m.event![f])).join('|')}`);
