@@ -37,7 +37,12 @@ export function reproduceCommand(s: LoadShape, profile: boolean, stages = 'both'
 const int = (n: number) => Math.round(n).toLocaleString('en');
 const ms = (s: number) => (Number.isFinite(s) ? `${(s * 1000).toFixed(0)} ms` : '-');
 const rate = (r: { events: number; seconds: number }) => r.events / r.seconds;
-const cpuPer100k = (r: { events: number; cpuSeconds: number }) => (r.cpuSeconds * 100_000) / r.events;
+/** Events and the CPU seconds they took. */
+type Cost = { events: number; cpuSeconds: number };
+const cpuPer100k = (r: Cost) => (r.cpuSeconds * 100_000) / r.events;
+const fixed = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+/** A sluice run with its Redis's CPU counted in (NaN when Redis could not be read): dedup, as Kafka Streams' RocksDB is in its CPU. */
+const withRedis = (x: SluiceResult): Cost => ({ events: x.events, cpuSeconds: x.cpuSeconds + (x.redisCpuSeconds ?? NaN) });
 
 export function formatReport(r: ReportInput): string {
   const { shape, input } = r;
@@ -47,21 +52,28 @@ export function formatReport(r: ReportInput): string {
   if (!main) throw new Error('bench report: no sluice run');
   const sRate = rate(main);
   const ratio = (base: { events: number; seconds: number } | undefined) => (base ? (sRate / rate(base)).toFixed(2) : '-');
-  const cpuRatio = (base: { events: number; cpuSeconds: number }) => (cpuPer100k(main) / cpuPer100k(base)).toFixed(2);
+  const cpuRatio = (base: Cost, top: Cost = main) => fixed(cpuPer100k(top) / cpuPer100k(base));
+  // the same ratio with Redis counted on sluice's side (and in a sluice row's own CPU)
+  const cpuRatioR = (base: Cost) => cpuRatio(base, withRedis(main));
   const mib = (b: number) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MiB` : '-');
   const p = (h: Histogram, q: number) => ms(quantile(h, q));
   const bucket = (h: Histogram, q: number) => bucketOf(h, q).map((b) => (Number.isFinite(b) ? `${b * 1000}` : '+Inf')).join('–');
   const windows = Math.ceil(input.eventTimeSpanMs / 10_000);
 
   const by = r.sluice ? 'sluice' : 'two stages';
-  const rows: string[][] = [['', 'events/s', 'CPU s/100k ev', 'peak RSS', 'batch p50', 'batch p99', `${by}/this events/s`, `${by}/this CPU`]];
-  if (raw) rows.push(['kafkajs consumer, no processing', int(rate(raw)), cpuPer100k(raw).toFixed(2), '-', '-', '-', ratio(raw), cpuRatio(raw)]);
-  if (avro) rows.push(['kafkajs + avsc decode of every value', int(rate(avro)), cpuPer100k(avro).toFixed(2), '-', '-', '-', ratio(avro), cpuRatio(avro)]);
-  const run = (label: string, x: SluiceResult) => [label, int(rate(x)), cpuPer100k(x).toFixed(2), mib(x.peakRssBytes), p(x.batchSeconds, 0.5), p(x.batchSeconds, 0.99), ratio(x), cpuRatio(x)];
-  if (r.sluice) rows.push(run('sluice run, one replica', r.sluice));
-  if (r.two) rows.push(run('sluice run, two stages, keyed by user', r.two.sluice));
+  const rows: string[][] = [['', 'events/s', 'CPU s/100k ev', 'peak RSS', 'batch p50', 'batch p99', `${by}/this events/s`, `${by}/this CPU`, `${by}+Redis/this CPU`]];
+  if (raw) rows.push(['kafkajs consumer, no processing', int(rate(raw)), cpuPer100k(raw).toFixed(2), '-', '-', '-', ratio(raw), cpuRatio(raw), cpuRatioR(raw)]);
+  if (avro) rows.push(['kafkajs + avsc decode of every value', int(rate(avro)), cpuPer100k(avro).toFixed(2), '-', '-', '-', ratio(avro), cpuRatio(avro), cpuRatioR(avro)]);
+  // each sluice row is followed by its Redis's CPU and the sum, the figure to set beside Kafka Streams'
+  const run = (label: string, x: SluiceResult) => [
+    [label, int(rate(x)), cpuPer100k(x).toFixed(2), mib(x.peakRssBytes), p(x.batchSeconds, 0.5), p(x.batchSeconds, 0.99), ratio(x), cpuRatio(x), cpuRatioR(withRedis(x))],
+    ['  Redis (dedup), whole server', '', fixed(cpuPer100k({ events: x.events, cpuSeconds: x.redisCpuSeconds ?? NaN })), '', '', '', '', '', ''],
+    ['  sluice + Redis', '', fixed(cpuPer100k(withRedis(x))), '', '', '', '', '', ''],
+  ];
+  if (r.sluice) rows.push(...run('sluice run, one replica', r.sluice));
+  if (r.two) rows.push(...run('sluice run, two stages, keyed by user', r.two.sluice));
   for (const k of r.streams) {
-    rows.push([`Kafka Streams, EOS v2, ${k.threads} thread${k.threads === 1 ? '' : 's'}`, int(rate(k)), cpuPer100k(k).toFixed(2), mib(k.peakRssBytes), '-', '-', ratio(k), cpuRatio(k)]);
+    rows.push([`Kafka Streams, EOS v2, ${k.threads} thread${k.threads === 1 ? '' : 's'}`, int(rate(k)), cpuPer100k(k).toFixed(2), mib(k.peakRssBytes), '-', '-', ratio(k), cpuRatio(k), cpuRatioR(k)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join('   ').trimEnd();
@@ -71,6 +83,7 @@ export function formatReport(r: ReportInput): string {
     return `  ${name}outcomes: decoded ${int(o.decoded ?? 0)}, duplicate ${int(o.duplicate ?? 0)}, late ${int(o.late ?? 0)}, dead-lettered ${int(o.dead_lettered ?? 0)}, aggregated ${int(o.aggregated ?? 0)}; ${int(x.transactions)} transactions, ${int(x.windowsEmitted)} windows closed (summed over partitions)`;
   };
   const share = r.sluice && r.two ? rate(r.two.sluice) / rate(r.sluice) : undefined;
+  const redisCores = (x: SluiceResult) => (x.redisCpuSeconds === undefined ? '-' : (x.redisCpuSeconds / x.seconds).toFixed(2));
   return [
     '',
     `sluice bench: ${int(shape.events)} events (Avro, mean value ${input.meanValueBytes.toFixed(0)} B), ${shape.partitions} partitions, ${int(shape.keys)} Zipf keys, ${+(shape.duplicates * 100).toFixed(2)} % duplicates, ${r.topology} (tumbling 10 s + grace 2 s)`,
@@ -84,10 +97,12 @@ export function formatReport(r: ReportInput): string {
     '',
     ...(r.sluice ? [`  target: >= ${int(TARGET_EVENTS_PER_S)} events/s for one replica: ${rate(r.sluice) >= TARGET_EVENTS_PER_S ? 'MET' : 'NOT MET'} (${int(rate(r.sluice))})`] : []),
     ...(share !== undefined ? [`  target: two stages keep >= ${TARGET_TWO_STAGE_SHARE * 100} % of the single stage's events/s: ${share >= TARGET_TWO_STAGE_SHARE ? 'MET' : 'NOT MET'} (${(share * 100).toFixed(0)} %)`] : []),
-    `  CPU-bound view (robust on a shared box): one full core gives sluice ${int(100_000 / cpuPer100k(main))} events/s${avro ? `, kafkajs + avsc ${int(100_000 / cpuPer100k(avro))}` : ''}; the target needs <= ${(100_000 / TARGET_EVENTS_PER_S).toFixed(2)} CPU s/100k on one core`,
+    `  CPU-bound view (robust on a shared box): one full core gives sluice ${int(100_000 / cpuPer100k(main))} events/s (${main.redisCpuSeconds === undefined ? '-' : int(100_000 / cpuPer100k(withRedis(main)))} with its Redis's CPU counted)${avro ? `, kafkajs + avsc ${int(100_000 / cpuPer100k(avro))}` : ''}; the target needs <= ${(100_000 / TARGET_EVENTS_PER_S).toFixed(2)} CPU s/100k on one core`,
     `  sluice: ${int(main.events)} events in ${main.seconds.toFixed(2)} s from the first processed batch to the last (scraped every 200 ms); CPU of the replica process only (/proc, all threads)`,
+    `  Redis (dedup): the CPU of the whole Redis server over the same clock (INFO cpu: used_cpu_sys + used_cpu_user, all its threads); on a shared Redis it includes other clients' work`,
+    `    (the bench's local stack Redis is otherwise idle). Kafka Streams dedups in its own process (RocksDB), so its CPU includes dedup: the last column counts Redis in sluice's CPU`,
     ...(r.two ? [`  two stages: ${int(r.two.sluice.events)} events in ${r.two.sluice.seconds.toFixed(2)} s, until stage 2 had read every record stage 1 wrote; batches of both stages in one histogram`] : []),
-    `  memory: peak RSS of the replica ${(main.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM, whole run); CPU while draining ${(main.cpuSeconds / main.seconds).toFixed(2)} cores`,
+    `  memory: peak RSS of the replica ${(main.peakRssBytes / 2 ** 20).toFixed(0)} MiB (VmHWM, whole run); CPU while draining ${(main.cpuSeconds / main.seconds).toFixed(2)} cores, its Redis ${redisCores(main)} cores`,
     ...r.streams.map((k) => `  Kafka Streams, ${k.threads} thread${k.threads === 1 ? '' : 's'}: ${int(k.events)} events in ${k.seconds.toFixed(2)} s (progress polled every 200 ms), CPU of the JVM (all threads, JIT and GC too) ${(k.cpuSeconds / k.seconds).toFixed(2)} cores; duplicates ${int(k.duplicates)}, malformed ${int(k.malformed)}, ${int(k.windows)} windows emitted`),
     `  batch latency: one micro-batch (<= batch.max_records of one partition) from decode to commit; p50/p99 interpolated within the`,
     `    sluice_batch_duration_seconds buckets (p50 in ${bucket(main.batchSeconds, 0.5)} ms, p99 in ${bucket(main.batchSeconds, 0.99)} ms); ${int(main.batchRecords.count)} batches, mean ${ms(main.batchSeconds.sum / Math.max(1, main.batchSeconds.count))}, mean ${int(main.batchRecords.sum / Math.max(1, main.batchRecords.count))} records`,

@@ -1,6 +1,7 @@
 /**
  * One `sluice run` replica as a child process, measured from outside: its /metrics every
- * POLL_MS for progress and the batch histogram, /proc/<pid>/stat for its CPU alone.
+ * POLL_MS for progress and the batch histogram, /proc/<pid>/stat for its CPU alone, and at each
+ * scrape the CPU of the Redis it dedups in (redis-cpu.ts, REDIS_URL of its env), over the same clock.
  * The clock starts at the first scrape that shows processed records and stops at the first one
  * where every preloaded record is counted (decoded + dead_lettered: each input record is counted
  * once, at decode, in src/runtime/pipeline.ts) and, with two stages, stage 2 has read every record
@@ -12,6 +13,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { cpuSeconds, peakRss } from './proc.js';
 import { histogramOf, parseProm, sumOf, type Histogram, type Sample } from './prom.js';
+import { redisCpu } from './redis-cpu.js';
 
 // every scrape costs the replica ~1 ms of CPU (/metrics with default metrics); 200 ms keeps that under 1 %
 const POLL_MS = 200;
@@ -35,6 +37,8 @@ export interface SluiceResult {
   events: number;
   seconds: number;
   cpuSeconds: number;
+  /** CPU seconds of the whole Redis server over the same clock (its dedup work); undefined when Redis could not be read. */
+  redisCpuSeconds?: number;
   /** Peak RSS of the replica process over the whole run, start and drain (bytes): the memory to request. */
   peakRssBytes: number;
   batchSeconds: Histogram;
@@ -60,6 +64,7 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
   const log = createWriteStream(logFile);
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
+  const redis = redisCpu(opts.env.REDIS_URL);
   try {
     const port = await metricsPort(child, opts.timeoutMs);
     const scrape = async (): Promise<Sample[]> => parseProm(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
@@ -67,7 +72,7 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
     // two stages: stage 2 must have read every data record stage 1 wrote, too
     const stage2Done = (s: Sample[]) => !opts.twoStage || sumOf(s, 'sluice_repartition_records_total', { stage: '2', kind: 'data' }) >= sumOf(s, 'sluice_repartition_records_total', { stage: '1', kind: 'data' });
     const deadline = Date.now() + opts.timeoutMs;
-    let start: { t: number; cpu: number; n: number } | undefined;
+    let start: { t: number; cpu: number; redisCpu?: number; n: number } | undefined;
     let last: Sample[] = [];
     let ready = opts.onReady === undefined;
     for (;;) {
@@ -76,9 +81,10 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
       if (!ready && (ready = (await fetch(`http://127.0.0.1:${port}/readyz`)).ok)) opts.onReady!();
       const t = performance.now();
       const cpu = cpuSeconds(child.pid!);
-      last = await scrape();
+      let redisCpuNow: number | undefined;
+      [last, redisCpuNow] = await Promise.all([scrape(), redis.read()]);
       const n = processed(last);
-      if (start === undefined && n > 0) start = { t, cpu, n };
+      if (start === undefined && n > 0) start = { t, cpu, redisCpu: redisCpuNow, n };
       if (start !== undefined && n >= opts.events && stage2Done(last)) {
         const outcomes: Record<string, number> = {};
         for (const o of ['decoded', 'dead_lettered', 'duplicate', 'late', 'aggregated']) outcomes[o] = sumOf(last, 'sluice_records_total', { outcome: o });
@@ -86,6 +92,7 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
           events: n - start.n,
           seconds: (t - start.t) / 1000,
           cpuSeconds: cpu - start.cpu,
+          redisCpuSeconds: redisCpuNow !== undefined && start.redisCpu !== undefined ? redisCpuNow - start.redisCpu : undefined,
           peakRssBytes: peakRss(child.pid!),
           batchSeconds: histogramOf(last, 'sluice_batch_duration_seconds'),
           batchRecords: histogramOf(last, 'sluice_batch_records'),
@@ -103,6 +110,7 @@ export async function runSluice(opts: SluiceRunOptions): Promise<SluiceResult> {
       await sleep(POLL_MS);
     }
   } finally {
+    redis.close();
     await stop(child);
     log.end();
   }
