@@ -12,7 +12,9 @@ import { runSluice, type SluiceResult } from './sluice-run.js';
 import { cleanupStreams } from './streams-bench.js';
 import { runStreams } from './streams-run.js';
 
-export interface LiveRow { name: string; latencies: Latencies; closeSteps?: SluiceResult['closeSteps'] }
+/** What a processor's drain of the live topic cost: its CPU and, for sluice, its Redis's (dedup) over the same clock. */
+export type LiveCpu = Pick<SluiceResult, 'events' | 'seconds' | 'cpuSeconds' | 'redisCpuSeconds'>;
+export interface LiveRow { name: string; latencies: Latencies; closeSteps?: SluiceResult['closeSteps']; cpu?: LiveCpu }
 
 export interface LiveBenchOptions {
   brokers: string[];
@@ -47,7 +49,8 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
       outputOf: (t) => ((made.t = t), t.output),
       run: (t, events, ready) => runSluice({ topologyFile: t.file, events, env: o.env, dir: join(o.dir, 'live-sluice'), timeoutMs: o.timeoutMs, profile: false, onReady: ready }),
     });
-    rows.push({ name: 'sluice run, one replica', latencies: r.latencies, closeSteps: (r.ran as SluiceResult).closeSteps });
+    const ran = r.ran as SluiceResult;
+    rows.push({ name: 'sluice run, one replica', latencies: r.latencies, closeSteps: ran.closeSteps, cpu: ran });
   } finally {
     if (made.t) await cleanup(o.brokers, o.redisUrl, made.t, [made.t.group, `${made.t.name}-latency`]).catch(() => undefined);
   }
@@ -72,7 +75,7 @@ export async function runLive(o: LiveBenchOptions): Promise<LiveRow[]> {
         });
       },
     });
-    rows.push({ name: 'Kafka Streams, EOS v2, 1 thread', latencies: r.latencies });
+    rows.push({ name: 'Kafka Streams, EOS v2, 1 thread', latencies: r.latencies, cpu: r.ran as LiveCpu });
   } finally {
     if (madeKs.t) {
       await cleanup(o.brokers, o.redisUrl, madeKs.t, [`${madeKs.t.name}-latency`]).catch(() => undefined);
@@ -95,6 +98,9 @@ export function formatLive(rows: LiveRow[], rate: number, seconds: number, targe
     lines.push(`  ${r.name.padEnd(w)}   p50 ${s(l.p50).padStart(7)}   p99 ${s(l.p99).padStart(7)}   max ${s(l.max).padStart(7)}   (${l.records.toLocaleString('en')} output records of ${l.windows} windows${l.feedBehind !== undefined && l.feedBehind > 0.1 ? `; the feed could not keep its rate: it ended ${l.feedBehind.toFixed(1)} s behind, at ${Math.round((rate * seconds) / (seconds + l.feedBehind)).toLocaleString('en')} events/s` : ''}${l.feedCpuSeconds === undefined ? '' : `; the feed used ${(l.feedCpuSeconds / (seconds + Math.max(0, l.feedBehind ?? 0))).toFixed(2)} cores`})`);
   }
   for (const r of rows) if (r.latencies.slowestPerWindow?.length) lines.push(`  ${r.name}: each window's slowest record, oldest window first: ${r.latencies.slowestPerWindow.map((v) => v.toLocaleString('en')).join(', ')} ms`);
+  const cost = (seconds: number | undefined, c: LiveCpu) => (seconds === undefined ? '-' : `${(seconds / c.seconds).toFixed(2)} cores (${((seconds * 100_000) / c.events).toFixed(2)} CPU s/100k)`);
+  const cpu = rows.filter((r) => r.cpu).map((r) => `${r.name} ${cost(r.cpu!.cpuSeconds, r.cpu!)}${r.name.startsWith('sluice') ? `, its Redis (dedup, whole server) ${cost(r.cpu!.redisCpuSeconds, r.cpu!)}` : ''}`);
+  if (cpu.length > 0) lines.push(`  CPU while draining: ${cpu.join('; ')}`);
   lines.push('  latency = receive time − when the feed had sent the event that lets the window close (window_end + grace while the feed keeps its rate); windows that began before the feed are left out');
   const sluice = rows.find((r) => r.name.startsWith('sluice'));
   if (target && sluice) {

@@ -11,11 +11,11 @@ const sluice = (redisCpuSeconds: number | undefined): SluiceResult => ({
   transactions: 5, windowsEmitted: 9, outcomes: {}, closeSteps: {}, logFile: 'sluice.log',
 });
 const streams: StreamsResult = { threads: 1, events: 100_000, seconds: 2, cpuSeconds: 2.8, peakRssBytes: 500 * 2 ** 20, logFile: 'ks.log', input: 100_000, malformed: 0, duplicates: 2_000, key_mismatch: 0, windows: 9 };
-const report = (s: SluiceResult): string => {
+const report = (s: SluiceResult, two?: SluiceResult): string => {
   const input: ReportInput = {
     shape: { events: 100_000, partitions: 6, keys: 10_000, duplicates: 0.02, stepMs: 0.0125, seed: 'bench' },
     input: { events: 100_000, meanValueBytes: 243, seconds: 3, eventTimeSpanMs: 1_250, groups: 900 },
-    raw: [], sluice: s, streams: [streams], cores: 2, load: [0.5, 1], topology: 'page-views', command: 'npm run bench',
+    raw: [], sluice: s, ...(two ? { two: { input: { events: 100_000, meanValueBytes: 243, seconds: 3, eventTimeSpanMs: 1_250, groups: 90 }, sluice: two } } : {}), streams: [streams], cores: 2, load: [0.5, 1], topology: 'page-views', command: 'npm run bench',
   };
   return formatReport(input);
 };
@@ -35,6 +35,13 @@ describe('the bench report\'s Redis (dedup) CPU', () => {
     expect(text).toContain('one full core gives sluice 125,000 events/s (71,429 with its Redis\'s CPU counted)');
     expect(text).toContain('CPU while draining 0.80 cores, its Redis 0.60 cores');
     expect(text).toMatch(/on a shared Redis it includes other clients' work\n {4}\(the bench's local stack Redis is otherwise idle\)/);
+  });
+
+  it('compares two stages with Redis counted on both sides', () => {
+    const text = report(sluice(0.6), { ...sluice(0.5), cpuSeconds: 1 });
+    // 0.80 / 1.00 alone, 1.40 / 1.50 with each run's Redis
+    expect(cells(text, 'sluice run, two stages').slice(-2)).toEqual(['0.80', '0.93']);
+    expect(text.split('\n').filter((l) => l.startsWith('  sluice + Redis')).map((l) => l.trim().split(/\s{3,}/)[1])).toEqual(['1.40', '1.50']);
   });
 
   it('prints - where Redis could not be read', () => {
