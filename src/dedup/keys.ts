@@ -4,13 +4,24 @@
  * is that one topology's dedup keys live on one shard. Topology names cannot contain braces
  * (src/topology/schema.ts), so the tag is exactly the topology and two topologies never collide.
  * https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
+ * Each kind has its own prefix, so no user-chosen dedup key can name a bucket, a marker or the format.
  */
 
 /**
- * `dedup:{<topology>}:<key>`; the value stored under it is the position that first saw the key,
- * `<partition>:<offset>`, which the admit script builds (redis-store.ts).
+ * `dedup-slot:{<topology>}:<slot>`: a hash of the keys first seen in one time slice (field = dedup
+ * key, value = `<partition>:<offset>` of the record that claimed it), expiring as a whole
+ * (admit-script.ts). The script appends the slot number to this prefix.
  */
-export const dedupKey = (topology: string, key: string): string => `dedup:{${topology}}:${key}`;
+export const slotPrefix = (topology: string): string => `dedup-slot:{${topology}}:`;
+
+/** `dedup-format:{<topology>}`: `<slice ms> <legacy lookups until, epoch ms>` (admit-script.ts). */
+export const formatKey = (topology: string): string => `dedup-format:{${topology}}`;
+
+/**
+ * Format 1 (sluice ≤ 0.x before buckets): one string key per dedup key, `dedup:{<topology>}:<key>`,
+ * holding the claiming position, with its own TTL. Read, never written, for one TTL after an upgrade.
+ */
+export const legacyKey = (topology: string, key: string): string => `dedup:{${topology}}:${key}`;
 
 /** Marker of a partition: its own prefix, so no dedup key (any user string) can equal it. */
 export const markerKey = (topology: string, partition: number): string => `dedup-marker:{${topology}}:${partition}`;

@@ -6,51 +6,28 @@
  */
 import type { Redis } from 'ioredis';
 import { SluiceError, isSluiceError } from '../errors.js';
-import { dedupKey, markerKey } from './keys.js';
+import { ADMIT_LUA, MARKER_LUA } from './admit-script.js';
+import { formatKey, legacyKey, markerKey, slotPrefix } from './keys.js';
 import { whenReady } from './redis-client.js';
 
 export { createRedis, type CreateRedisOptions } from './redis-client.js';
 
-// KEYS[1] = the key prefix `dedup:{<topology>}:` (declared for the hash slot of every key the
-// script touches: all carry the same tag); ARGV[1] = ttl ms, ARGV[2] = the dedup keys without the
-// prefix, concatenated, ARGV[3] = their lengths in bytes, comma-separated, ARGV[4] = the partition
-// and ARGV[5] = the keys' offsets, comma-separated (a key's position is `<partition>:<offset>`).
-// Returns a string with one character per key: '1' = new, '0' = duplicate. Keys run in offset
-// order, so of a key repeated in the batch the first claims it and the others find another
-// position. A few packed arguments and one string reply rather than arguments and an integer per
-// key: ioredis spent most of the call's CPU encoding them. SET NX then GET (not `SET NX GET`, which
-// needs Redis 7): the GET runs only for the few non-new keys.
-const ADMIT_LUA = `
-local prefix, ttl, keys, lengths, partition, offsets = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4] .. ':', ARGV[5]
-local out = {}
-local at, lfrom, ofrom, i = 1, 1, 1, 1
-while lfrom <= #lengths do
-  local lcomma = string.find(lengths, ',', lfrom, true) or #lengths + 1
-  local n = tonumber(string.sub(lengths, lfrom, lcomma - 1))
-  lfrom = lcomma + 1
-  local key = prefix .. string.sub(keys, at, at + n - 1)
-  at = at + n
-  local ocomma = string.find(offsets, ',', ofrom, true) or #offsets + 1
-  local pos = partition .. string.sub(offsets, ofrom, ocomma - 1)
-  ofrom = ocomma + 1
-  if redis.call('SET', key, pos, 'NX', 'PX', ttl) or redis.call('GET', key) == pos then
-    out[i] = '1'
-  else
-    out[i] = '0'
-  end
-  i = i + 1
-end
-return table.concat(out)
-`;
-const ADMIT_COMMAND = 'sluiceDedupAdmit';
-type AdmitCommand = (numKeys: number, prefix: string, ttl: string, keys: string, lengths: string, partition: string, offsets: string) => Promise<unknown>;
+// ioredis commands of admit-script.ts, defined once per client (EVALSHA, EVAL on NOSCRIPT)
+const ADMIT_COMMAND = 'sluiceDedupAdmit2';
+const MARKER_COMMAND = 'sluiceDedupMarker2';
+type Script = (numKeys: number, ...args: string[]) => Promise<unknown>;
 
 const ONE = '1'.charCodeAt(0);
 
-/** The UTF-8 length of each key: its .length when all are ASCII (one byte per UTF-16 unit), checked once on the whole. */
-function byteLengths(keys: readonly string[], packed: string): number[] {
+/**
+ * `<UTF-8 length> <offset>,` per key, as ADMIT_LUA reads them: each key's .length when all are
+ * ASCII (one byte per UTF-16 unit), checked once on the whole.
+ */
+function lengthsAndOffsets(keys: readonly string[], packed: string, offsets: readonly number[]): string {
   const ascii = Buffer.byteLength(packed, 'utf8') === packed.length;
-  return keys.map(ascii ? (k) => k.length : (k) => Buffer.byteLength(k, 'utf8'));
+  let out = '';
+  for (let i = 0; i < keys.length; i++) out += `${ascii ? keys[i]!.length : Buffer.byteLength(keys[i]!, 'utf8')} ${offsets[i]},`;
+  return out;
 }
 
 export interface DedupStoreOptions {
@@ -63,8 +40,8 @@ export interface DedupStoreOptions {
 
 export class DedupStore {
   private readonly topology: string;
-  /** dedupKey(topology, ''): the script prefixes each key with it. */
-  private readonly prefix: string;
+  /** The script's KEYS: slot prefix, format key, legacy prefix (keys.ts). */
+  private readonly keys: [string, string, string];
   private readonly ttl: string;
   private readonly chunkSize: number;
 
@@ -77,12 +54,12 @@ export class DedupStore {
       throw new SluiceError('INTERNAL', `topology name ${JSON.stringify(opts.topology)} must not contain braces (Redis hash tag)`);
     }
     this.topology = opts.topology;
-    this.prefix = dedupKey(opts.topology, '');
+    this.keys = [slotPrefix(opts.topology), formatKey(opts.topology), legacyKey(opts.topology, '')];
     this.ttl = String(opts.ttlMs);
     this.chunkSize = chunkSize;
     // defineCommand runs EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
-    if (typeof (redis as unknown as Record<string, unknown>)[ADMIT_COMMAND] !== 'function') {
-      redis.defineCommand(ADMIT_COMMAND, { lua: ADMIT_LUA });
+    for (const [name, lua] of [[ADMIT_COMMAND, ADMIT_LUA], [MARKER_COMMAND, MARKER_LUA]] as const) {
+      if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua });
     }
   }
 
@@ -120,15 +97,20 @@ export class DedupStore {
    */
   async ensureMarker(partition: number): Promise<'present' | 'created'> {
     const reply = await this.run('ensureMarker', () =>
-      this.redis.set(markerKey(this.topology, partition), new Date().toISOString(), 'NX'),
+      this.script(MARKER_COMMAND)(2, markerKey(this.topology, partition), this.keys[1], this.ttl, new Date().toISOString()),
     );
-    return reply === 'OK' ? 'created' : 'present';
+    if (reply !== 'created' && reply !== 'present') throw new SluiceError('INTERNAL', `dedup marker script answered ${JSON.stringify(reply)}`);
+    return reply;
   }
 
   private admitChunk(partition: number, keys: string[], offsets: readonly number[]): Promise<unknown> {
-    const command = (this.redis as unknown as Record<string, AdmitCommand>)[ADMIT_COMMAND]!;
     const packed = keys.join('');
-    return command.call(this.redis, 1, this.prefix, this.ttl, packed, byteLengths(keys, packed).join(','), String(partition), offsets.join(','));
+    return this.script(ADMIT_COMMAND)(3, ...this.keys, this.ttl, packed, lengthsAndOffsets(keys, packed, offsets), String(partition));
+  }
+
+  private script(name: string): Script {
+    const command = (this.redis as unknown as Record<string, Script>)[name]!;
+    return command.bind(this.redis);
   }
 
   private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {

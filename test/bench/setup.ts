@@ -135,7 +135,7 @@ export async function cleanup(brokers: string[], redisUrl: string | undefined, t
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    for (const match of [`dedup:{${t.name}}:*`, `dedup-marker:{${t.name}}:*`]) {
+    for (const match of [`dedup:{${t.name}}:*`, `dedup-marker:{${t.name}}:*`, `dedup-slot:{${t.name}}:*`, `dedup-format:{${t.name}}`]) {
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 5000);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
-import { dedupKey, markerKey } from '../../src/dedup/keys.js';
+import { formatKey, legacyKey, markerKey, slotPrefix } from '../../src/dedup/keys.js';
 import { DedupStore, createRedis } from '../../src/dedup/redis-store.js';
 import { isSluiceError, SluiceError } from '../../src/errors.js';
 import { retryWithBackoff } from '../../src/runtime/backoff.js';
@@ -22,6 +22,26 @@ const e = (key: string, partition: number, offset: number): Entry => ({ key, par
 const redis = createRedis(endpoints().redisUrl);
 const topologies: string[] = [];
 const written = new Set<string>(); // every key these tests may create, deleted exactly (no SCAN of a shared Redis)
+const T0 = Date.now();
+
+/** The slot hashes a topology's store may have written since the tests began (the slice is in its format key). */
+async function slotsOf(topology: string): Promise<string[]> {
+  const f = await redis.get(formatKey(topology));
+  if (!f) return [];
+  const slice = Number(f.split(' ')[0]);
+  const slots: string[] = [];
+  for (let s = Math.floor(T0 / slice) - 1; s <= Math.floor(Date.now() / slice) + 1; s++) slots.push(`${slotPrefix(topology)}${s}`);
+  return slots;
+}
+
+/** The position holding a dedup key, wherever its slot is. */
+async function markOf(topology: string, key: string): Promise<string | null> {
+  for (const slot of await slotsOf(topology)) {
+    const v = await redis.hget(slot, key);
+    if (v !== null) return v;
+  }
+  return null;
+}
 /** A store whose admit() takes entries; a run of entries of one partition is one call (as a batch of one task). */
 const newStore = (opts: { ttlMs?: number; chunkSize?: number } = {}) => {
   const topology = randomName('t-dedup');
@@ -38,7 +58,6 @@ const newStore = (opts: { ttlMs?: number; chunkSize?: number } = {}) => {
       let j = i;
       while (j < entries.length && entries[j]!.partition === entries[i]!.partition) j++;
       const run = entries.slice(i, j);
-      for (const x of run) written.add(dedupKey(topology, x.key));
       out.push(...(await store.admit(entries[i]!.partition, run.map((x) => x.key), run.map((x) => x.offset))));
       i = j;
     }
@@ -48,6 +67,7 @@ const newStore = (opts: { ttlMs?: number; chunkSize?: number } = {}) => {
 };
 
 afterAll(async () => {
+  for (const t of topologies) for (const k of [formatKey(t), ...(await slotsOf(t))]) written.add(k);
   const keys = [...written];
   for (let i = 0; i < keys.length; i += 1_000) await redis.unlink(...keys.slice(i, i + 1_000));
   await redis.quit();
@@ -66,7 +86,7 @@ describe('DedupStore on the shared Redis', () => {
     const batch = [e('a', 0, 10), e('b', 0, 11), e('c', 0, 12)];
     expect(await store.admitEntries(batch)).toEqual([true, true, true]);
     expect(await store.admitEntries(batch)).toEqual([true, true, true]);
-    expect(await redis.get(dedupKey(topologies.at(-1)!, 'b'))).toBe('0:11');
+    expect(await markOf(topologies.at(-1)!, 'b')).toBe('0:11');
   });
 
   it('replayed first occurrence wins over a duplicate that came in a later batch', async () => {
@@ -95,8 +115,8 @@ describe('DedupStore on the shared Redis', () => {
     expect(await store.admitEntries(batch)).toEqual(odd.map(() => true));
     expect(await store.admitEntries(odd.map((k, i) => e(k, 1, i)))).toEqual(odd.map(() => false));
     expect(await store.admitEntries(batch)).toEqual(odd.map(() => true)); // a replay finds its own positions
-    expect(await redis.get(dedupKey(topologies.at(-1)!, 'ü,\0x'))).toBe('0:4');
-    expect(await redis.get(dedupKey(topologies.at(-1)!, 'a,b'))).toBe('0:0');
+    expect(await markOf(topologies.at(-1)!, 'ü,\0x')).toBe('0:4');
+    expect(await markOf(topologies.at(-1)!, 'a,b')).toBe('0:0');
     // ASCII only: lengths are the keys' own; one non-ASCII key among them: every length in bytes
     expect(await store.admitEntries([e('x,y', 0, 20), e('zz', 0, 21)])).toEqual([true, true]);
     expect(await store.admitEntries([e('x,y', 0, 22), e('zz', 0, 21)])).toEqual([false, true]);
@@ -109,15 +129,54 @@ describe('DedupStore on the shared Redis', () => {
     expect(await s1.admitEntries([e('same', 0, 9)])).toEqual([false]);
   });
 
-  it('forgets a key after its TTL', async () => {
+  it('forgets a key after its TTL: its slot expires as a whole, at most two slices (ttl/2 each) later', async () => {
     const store = newStore({ ttlMs: 200 });
+    const topology = topologies.at(-1)!;
     expect(await store.admitEntries([e('t', 0, 1)])).toEqual([true]);
-    const pttl = await redis.pttl(dedupKey(topologies.at(-1)!, 't'));
+    expect(await redis.get(formatKey(topology))).toBe('100 0'); // slice = ttl / 2; no legacy lookups
+    const [slot] = (await Promise.all((await slotsOf(topology)).map(async (s) => ((await redis.hexists(s, 't')) ? s : undefined)))).filter(Boolean);
+    const pttl = await redis.pttl(slot!);
     expect(pttl).toBeGreaterThan(0);
-    expect(pttl).toBeLessThanOrEqual(200);
+    expect(pttl).toBeLessThanOrEqual(400);
     expect(await store.admitEntries([e('t', 0, 2)])).toEqual([false]);
-    await waitFor(async () => (await redis.exists(dedupKey(topologies.at(-1)!, 't'))) === 0, 10_000, () => 'the key to expire');
+    await waitFor(async () => (await redis.exists(slot!)) === 0, 10_000, () => 'the slot to expire');
     expect(await store.admitEntries([e('t', 0, 2)])).toEqual([true]);
+  });
+
+  it('keeps its slice when the TTL changes, so earlier marks are still found', async () => {
+    const store = newStore({ ttlMs: 60_000 });
+    const topology = topologies.at(-1)!;
+    expect(await store.admitEntries([e('k', 0, 1)])).toEqual([true]);
+    const longer = new DedupStore(redis, { topology, ttlMs: 600_000 });
+    expect(await longer.admit(1, ['k', 'j'], [7, 8])).toEqual([false, true]);
+    expect(await redis.get(formatKey(topology))).toBe('30000 0');
+  });
+
+  it('after an upgrade from one key per mark, reads the old marks for one more TTL', async () => {
+    const store = newStore({ ttlMs: 60_000 });
+    const topology = topologies.at(-1)!;
+    // what sluice wrote before slots: a marker without "v2 " and one string key per mark
+    for (const k of [markerKey(topology, 0), legacyKey(topology, 'old')]) written.add(k);
+    await redis.set(markerKey(topology, 0), '2026-11-30T10:00:00.000Z');
+    await redis.set(legacyKey(topology, 'old'), '0:5', 'PX', 60_000);
+    expect(await store.ensureMarker(0)).toBe('present');
+    expect(await redis.get(markerKey(topology, 0))).toBe('v2 2026-11-30T10:00:00.000Z');
+    const [slice, until] = (await redis.get(formatKey(topology)))!.split(' ').map(Number);
+    expect(slice).toBe(30_000);
+    expect(until! - Date.now()).toBeGreaterThan(50_000); // one TTL from the upgrade
+    expect(await store.admitEntries([e('old', 1, 9), e('old', 0, 5), e('new', 0, 6)])).toEqual([false, true, true]);
+    expect(await store.ensureMarker(0)).toBe('present'); // a v2 marker: the legacy window is not extended
+    expect(Number((await redis.get(formatKey(topology)))!.split(' ')[1])).toBe(until);
+  });
+
+  it('a fresh topology never reads one-key-per-mark keys', async () => {
+    const store = newStore();
+    const topology = topologies.at(-1)!;
+    written.add(legacyKey(topology, 'x'));
+    await redis.set(legacyKey(topology, 'x'), '3:3', 'PX', 60_000);
+    expect(await store.ensureMarker(0)).toBe('created');
+    expect(await redis.get(markerKey(topology, 0))).toMatch(/^v2 /);
+    expect(await store.admitEntries([e('x', 0, 1)])).toEqual([true]);
   });
 
   it('splits more keys than chunkSize into one Lua call per chunk, in order (a duplicate in a later chunk is one)', async () => {
@@ -125,7 +184,7 @@ describe('DedupStore on the shared Redis', () => {
     // 180 distinct keys, each followed later by an in-batch duplicate of every 7th key
     const batch = Array.from({ length: 180 }, (_, i) => e(`k${i}`, 0, i));
     for (let i = 0; i < 180; i += 7) batch.push(e(`k${i}`, 0, 1_000 + i));
-    const spy = vi.spyOn(redis as unknown as Record<string, (...a: unknown[]) => unknown>, 'sluiceDedupAdmit');
+    const spy = vi.spyOn(redis as unknown as Record<string, (...a: unknown[]) => unknown>, 'sluiceDedupAdmit2');
     try {
       const out = await store.admitEntries(batch);
       expect(spy).toHaveBeenCalledTimes(5); // ceil(206 / 50): the script settles in-batch duplicates too, in order
