@@ -98,7 +98,13 @@ export async function ingest(ctx: ReplicaContext, task: IngestTask, messages: Ka
       keys[i] = kept[i]!.dedupKey!;
       offsets[i] = kept[i]!.offset;
     }
-    const admitted = await withDependency(ctx, 'redis', () => ctx.dedup!.admit(task.partition, keys, offsets));
+    // timed per attempt: an outage's waits are sluice_dependency_outage's, not Redis's speed
+    const admitted = await withDependency(ctx, 'redis', async () => {
+      const started = performance.now();
+      const r = await ctx.dedup!.admit(task.partition, keys, offsets);
+      ctx.metrics.dedup((performance.now() - started) / 1000);
+      return r;
+    });
     fresh = kept.filter((_, i) => admitted[i]);
   }
   return { deadLetters, valid, nullKey, filtered, filterFailed, kept, fresh };

@@ -123,6 +123,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['topology', 'backend', 'operation'] as const,
       registers,
     }),
+    // one Redis thread serves every replica's dedup: its share of the batch is what saturation looks like
+    dedupSeconds: new Histogram({
+      name: 'sluice_dedup_seconds',
+      help: 'Wall time of one batch\'s dedup calls to Redis (all its chunks), for the share of batch time Redis takes',
+      labelNames: ['topology'] as const,
+      buckets: BATCH_SECONDS,
+      registers,
+    }),
     redisDataLoss: new Counter({
       name: 'sluice_redis_data_loss_total',
       help: 'Times Redis was found to have lost dedup keys (restart without persistence, flush)',
@@ -200,6 +208,9 @@ export function topologyMetrics(m: Metrics, topology: string) {
     },
     redisDataLoss(): void {
       m.redisDataLoss.inc({ topology });
+    },
+    dedup(seconds: number): void {
+      m.dedupSeconds.observe({ topology }, seconds);
     },
     storageOperation(backend: StorageBackend, operation: StorageOperation, seconds: number, ok: boolean): void {
       if (ok) m.storageSeconds.observe({ topology, backend, operation }, seconds);

@@ -43,6 +43,7 @@ describe('alert rules', () => {
       'SluiceRestoreSlow',
       'SluiceNoCommits',
       'SluiceRedisDataLoss',
+      'SluiceDedupSlow',
     ]);
   });
 

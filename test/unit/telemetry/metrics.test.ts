@@ -17,6 +17,7 @@ describe('metrics', () => {
     tm.restored(1.5, 900);
     tm.outage('redis', true);
     tm.redisDataLoss();
+    tm.dedup(0.003);
     tm.havingRejected(4);
     tm.windowSize(10);
     tm.storageOperation('s3', 'put', 0.02, true);
@@ -37,6 +38,7 @@ describe('metrics', () => {
       'sluice_dependency_outage{topology="pv",dependency="redis"} 1',
       'sluice_dependency_outage{topology="pv",dependency="kafka"} 0',
       'sluice_redis_data_loss_total{topology="pv"} 1',
+      'sluice_dedup_seconds_bucket{le="0.005",topology="pv"} 1',
       'sluice_having_rejected_rows_total{topology="pv"} 4',
       'sluice_records_total{topology="pv",partition="0",outcome="filtered"} 0',
       'sluice_records_total{topology="pv",partition="0",outcome="null_key"} 0',
