@@ -81,6 +81,10 @@ describe.skipIf(!installed && !process.env.CI)('Prometheus scraping a replica', 
     let decoded: Series[] = [];
     await waitFor(async () => (decoded = await query(`sum by (topology) (sluice_records_total{topology="${t.name}",outcome="decoded"})`)).length > 0, 30_000, () => 'sluice_records_total in Prometheus', 250);
     expect(Number(decoded[0]!.value[1])).toBeGreaterThan(0);
+    // SluiceDedupSlow's inputs: the replica timed its dedup calls
+    let dedup: Series[] = [];
+    await waitFor(async () => (dedup = await query(`sum by (topology) (sluice_dedup_seconds_count{topology="${t.name}"})`)).length > 0, 30_000, () => 'sluice_dedup_seconds in Prometheus', 250);
+    expect(Number(dedup[0]!.value[1])).toBeGreaterThan(0);
   });
 
   it("answers SluiceEventTimeLagHigh's query with one series per partition and loads it as pending", async () => {
