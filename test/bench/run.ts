@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: drains a preloaded topic through ONE `sluice run` replica and, in the same run on
  * the same machine, through a bare kafkajs consumer (the raw ceiling) and kafkajs + avsc; prints
- * events/s, batch latency, CPU per 100k events, the ratios and the command that reproduces it.
+ * events/s, batch latency, CPU per 100k events (sluice's, and its Redis's over the same drain: Kafka
+ * Streams' own CPU includes its dedup store), the ratios and the command that reproduces it.
  * In the same run, the Kafka Streams baseline (bench/kafka-streams, built on first use) drains the
  * single stage's topic with one stream thread and with two; both outputs are read back
  * read_committed and must hold the same windows as sluice's before any timing is printed (compare.ts).
