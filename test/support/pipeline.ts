@@ -110,9 +110,11 @@ ${opts.topicConfig === undefined ? '' : `topics: { config: ${JSON.stringify(opts
 /**
  * Waits until the files of the last commits are published: given the checkpoints waitProcessed
  * (./read.ts) returned, each one's staging folder is gone once its files are renamed into place.
- * Earlier commits of a task were published before its next batch began.
+ * Earlier commits of a task were published before its next batch began. A replica killed between
+ * a commit and its publish leaves the files staged until its partitions move, after the session
+ * timeout (30 s in these topologies) and a restore: so the default wait is longer than that.
  */
-export async function waitPublished(t: TestTopology, checkpoints: ReadonlyMap<number, Checkpoint>, timeoutMs = 30_000): Promise<void> {
+export async function waitPublished(t: TestTopology, checkpoints: ReadonlyMap<number, Checkpoint>, timeoutMs = 60_000): Promise<void> {
   const staged = () => [...checkpoints.values()].flatMap((c) => (c.staging && existsSync(join(t.parquet, '_staging', c.staging)) ? [c.staging] : []));
   await waitFor(() => staged().length === 0, timeoutMs, () => `staged Parquet files of ${staged().join(', ')} to be published`);
 }
