@@ -26,6 +26,8 @@ local function format(legacy_until)
     f = math.ceil(ttl / ${SLICES_PER_TTL}) .. ' ' .. legacy_until
     redis.call('SET', KEYS[2], f)
   end
+  -- outlives every slot (each expires within 2 TTLs of its last write), yet a gone topology's goes too
+  redis.call('PEXPIRE', KEYS[2], 3 * ttl)
   local sp = string.find(f, ' ', 1, true)
   return tonumber(string.sub(f, 1, sp - 1)), tonumber(string.sub(f, sp + 1)), f
 end
@@ -100,7 +102,7 @@ if not old then
 end
 if string.sub(old, 1, 3) ~= 'v2 ' then
   local slice, legacy_until = format(now + ttl)
-  if legacy_until < now + ttl then redis.call('SET', KEYS[2], slice .. ' ' .. (now + ttl)) end
+  if legacy_until < now + ttl then redis.call('SET', KEYS[2], slice .. ' ' .. (now + ttl), 'PX', 3 * ttl) end
   redis.call('SET', KEYS[1], 'v2 ' .. old)
 end
 return 'present'

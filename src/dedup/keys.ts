@@ -14,7 +14,7 @@
  */
 export const slotPrefix = (topology: string): string => `dedup-slot:{${topology}}:`;
 
-/** `dedup-format:{<topology>}`: `<slice ms> <legacy lookups until, epoch ms>` (admit-script.ts). */
+/** `dedup-format:{<topology>}`: `<slice ms> <legacy lookups until, epoch ms>`, kept 3 TTLs past the last use (admit-script.ts). */
 export const formatKey = (topology: string): string => `dedup-format:{${topology}}`;
 
 /**

@@ -134,6 +134,7 @@ describe('DedupStore on the shared Redis', () => {
     const topology = topologies.at(-1)!;
     expect(await store.admitEntries([e('t', 0, 1)])).toEqual([true]);
     expect(await redis.get(formatKey(topology))).toBe('100 0'); // slice = ttl / 2; no legacy lookups
+    expect(await redis.pttl(formatKey(topology))).toBeGreaterThan(400); // 3 TTLs: past every slot's expiry
     const [slot] = (await Promise.all((await slotsOf(topology)).map(async (s) => ((await redis.hexists(s, 't')) ? s : undefined)))).filter(Boolean);
     const pttl = await redis.pttl(slot!);
     expect(pttl).toBeGreaterThan(0);
