@@ -4,7 +4,7 @@
  * is that one topology's dedup keys live on one shard. Topology names cannot contain braces
  * (src/topology/schema.ts), so the tag is exactly the topology and two topologies never collide.
  * https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
- * Each kind has its own prefix, so no user-chosen dedup key can name a bucket, a marker or the format.
+ * Each kind has its own prefix, so no user-chosen dedup key can name a slot, a marker or the format.
  */
 
 /**
@@ -18,7 +18,7 @@ export const slotPrefix = (topology: string): string => `dedup-slot:{${topology}
 export const formatKey = (topology: string): string => `dedup-format:{${topology}}`;
 
 /**
- * Format 1 (sluice ≤ 0.x before buckets): one string key per dedup key, `dedup:{<topology>}:<key>`,
+ * sluice 0.1.0's format, before slots: one string key per dedup key, `dedup:{<topology>}:<key>`,
  * holding the claiming position, with its own TTL. Read, never written, for one TTL after an upgrade.
  */
 export const legacyKey = (topology: string, key: string): string => `dedup:{${topology}}:${key}`;
