@@ -12,7 +12,7 @@
  */
 
 /** Slices per TTL: a slot is ttl/2 long, so marks stay at most 1.5 × ttl and a lookup reads 3 slots. */
-export const SLICES_PER_TTL = 2;
+const SLICES_PER_TTL = 2;
 
 // Shared head: the clock, and the format key (`<slice ms> <legacy until ms>`) created on first use.
 const HEAD = `
@@ -44,6 +44,7 @@ end
 export const ADMIT_LUA = `${HEAD}
 local slice, legacy_until = format(0)
 local slot = math.floor(now / slice)
+local reach = math.ceil(ttl / slice) -- slots back that a lookup reads
 local prefix, keys, part = KEYS[1], ARGV[2], ARGV[4] .. ':'
 local names, pos, found, n, at = {}, {}, {}, 0, 1
 for len, off in string.gmatch(ARGV[3], '(%d+) (%d+),') do
@@ -52,7 +53,7 @@ for len, off in string.gmatch(ARGV[3], '(%d+) (%d+),') do
   at = at + len
   pos[n] = part .. off
 end
-for s = slot - math.ceil(ttl / slice), slot do
+for s = slot - reach, slot do
   local b = prefix .. s
   if redis.call('EXISTS', b) == 1 then
     for from = 1, n, 1000 do -- unpack stays far below Lua's C stack limit (8000)
@@ -84,9 +85,9 @@ local cur = prefix .. slot
 for from = 1, m, 2000 do
   redis.call('HSET', cur, unpack(args, from, math.min(m, from + 1999)))
 end
-if m > 0 then redis.call('PEXPIREAT', cur, (slot + math.ceil(ttl / slice) + 2) * slice) end
+if m > 0 then redis.call('PEXPIREAT', cur, (slot + reach + 2) * slice) end
 -- the slot just out of reach goes now, freed in the background (UNLINK), before its expiry frees it inline
-redis.call('UNLINK', prefix .. (slot - math.ceil(ttl / slice) - 1))
+redis.call('UNLINK', prefix .. (slot - reach - 1))
 return table.concat(out)
 `;
 

@@ -62,13 +62,19 @@ function groupOf(sizes: number[], per: number) {
 
 type Handled = { partition: number; first: number; last: number };
 
+/** A promise and the function that resolves it. */
+function deferred(): [Promise<void>, () => void] {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return [promise, resolve];
+}
+
 /** Runs kafkajs' fetchManager until every partition's records were handled; `handle` may hold a batch. */
 async function drain(sizes: number[], per: number, handle: (b: Handled, g: ReturnType<typeof groupOf>) => Promise<void> = async () => undefined) {
   const g = groupOf(sizes, per);
   const handled: Handled[] = [];
   const inProcessing = new Set<number>();
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
+  const [finished, finish] = deferred();
   const manager = createFetchManager({
     logger,
     getNodeIds: () => [1],
@@ -107,8 +113,7 @@ describe('pipelined fetcher', () => {
   });
 
   it('does not hold the other partitions while one batch is slow, and sends those fetches without waiting for data', async () => {
-    let release!: () => void;
-    const slow = new Promise<void>((r) => (release = r));
+    const [slow, release] = deferred();
     let others = 0;
     const { requests } = await drain([20, 40, 40], 10, async (h) => {
       if (h.partition === 0 && h.first === 0) await slow; // partition 0's first batch waits for the others to finish
@@ -141,8 +146,7 @@ describe('pipelined fetcher, failures and stops', () => {
   it("ends with a batch's error only once every other batch was handled, as kafkajs' barrier did", async () => {
     const g = groupOf([10, 10], 10);
     const steps: string[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
+    const [held, release] = deferred();
     const manager = managerOf(g, async (b) => {
       if (b.partition === 0) {
         setImmediate(release);
@@ -158,8 +162,7 @@ describe('pipelined fetcher, failures and stops', () => {
   it('stops once the batches in processing were handled, and fetches nothing after', async () => {
     const g = groupOf([100, 100], 10);
     const steps: string[] = [];
-    let started!: () => void;
-    const inBatch = new Promise<void>((r) => (started = r));
+    const [inBatch, started] = deferred();
     const manager = managerOf(g, async (b) => {
       if (b.messages.length === 0) return;
       started();
